@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const redoclyBin = join(
+  dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')),
+  'bin/cli.js',
+);
+
+export interface RedoclyRun {
+  ok: boolean;
+  output: string;
+}
+
+/**
+ * Runs the Redocly CLI in `cwd` (the project root, where redocly.yaml is). The CLI's
+ * Node-version banner is dropped: it is noise on every run of this pinned setup.
+ */
+export function redocly(cwd: string, args: string[]): Promise<RedoclyRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [redoclyBin, ...args], {
+      cwd,
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ok: code === 0, output: withoutBanner(output) }));
+  });
+}
+
+function withoutBanner(output: string): string {
+  return output
+    .split('\n')
+    .filter((line) => !/[╔╚║]/.test(line))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}

@@ -1,0 +1,156 @@
+// @ts-check
+// Plain JavaScript: the Redocly plugin imports this, and Redocly loads plugins without a TypeScript loader.
+import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+/** @typedef {import('./types.d.ts').Catalog} Catalog */
+/** @typedef {import('./types.d.ts').CatalogEntry} CatalogEntry */
+/** @typedef {import('./types.d.ts').CatalogProblem} CatalogProblem */
+
+const schemaUrl = new URL('../../openapi/errors.schema.json', import.meta.url);
+const validateSchema = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync(schemaUrl, 'utf8')),
+);
+
+/** Statuses each surface may use: error responses are 4xx/5xx, the others ride on a success. */
+const surfaceStatus = {
+  http: (/** @type {number} */ status) => status >= 400,
+  body: (/** @type {number} */ status) => status >= 200 && status < 300,
+  field: (/** @type {number} */ status) => status >= 200 && status < 300,
+};
+
+/**
+ * Everything wrong with a catalog: its JSON Schema, then the rules a schema cannot express
+ * (unique names and codes, real statuses, the seed's numbering ranges, patterns).
+ * @param {unknown} catalog parsed errors.yaml
+ * @returns {CatalogProblem[]}
+ */
+export function checkCatalog(catalog) {
+  if (!validateSchema(catalog)) {
+    return (validateSchema.errors ?? []).map((error) => ({
+      message: `${error.instancePath || 'catalog'} ${error.message}${describeParams(error.params)}`,
+      path: error.instancePath.split('/').slice(1).map(pathSegment),
+    }));
+  }
+  return checkRules(/** @type {Catalog} */ (catalog));
+}
+
+/** @param {Catalog} catalog */
+function checkRules(catalog) {
+  /** @type {CatalogProblem[]} */
+  const problems = [];
+  const groups = new Map();
+  catalog.groups.forEach((group, index) => {
+    if (groups.has(group.id)) {
+      problems.push({ message: `duplicate group id ${group.id}`, path: ['groups', index, 'id'] });
+    }
+    groups.set(group.id, group);
+  });
+
+  const firstByName = new Map();
+  const firstByCode = new Map();
+  catalog.errors.forEach((entry, index) => {
+    const at = (/** @type {string} */ field) => ['errors', index, field];
+    const seen = firstByName.get(entry.name);
+    if (seen !== undefined) {
+      problems.push({
+        message: `duplicate name ${entry.name} (first at errors[${seen}])`,
+        path: at('name'),
+      });
+    } else {
+      firstByName.set(entry.name, index);
+    }
+    if (entry.code !== undefined) {
+      const seenCode = firstByCode.get(entry.code);
+      if (seenCode !== undefined) {
+        problems.push({
+          message: `duplicate code ${entry.code}: ${entry.name} and ${catalog.errors[seenCode]?.name}`,
+          path: at('code'),
+        });
+      } else {
+        firstByCode.set(entry.code, index);
+      }
+    }
+
+    if (!STATUS_CODES[entry.status]) {
+      problems.push({
+        message: `${entry.name}: ${entry.status} is not an HTTP status`,
+        path: at('status'),
+      });
+    } else if (!surfaceStatus[entry.surface](entry.status)) {
+      problems.push({
+        message: `${entry.name}: status ${entry.status} does not fit surface ${entry.surface}`,
+        path: at('status'),
+      });
+    }
+
+    const group = groups.get(entry.group);
+    if (!group) {
+      problems.push({
+        message: `${entry.name}: unknown group ${entry.group}`,
+        path: at('group'),
+      });
+    } else {
+      if (group.range) {
+        const [first, last] = group.range;
+        if (entry.code === undefined || entry.code < first || entry.code > last) {
+          problems.push({
+            message: `${entry.name}: code ${entry.code ?? '(none)'} is outside group ${group.id} (${first}-${last})`,
+            path: at('code'),
+          });
+        }
+      }
+      if (group.statuses && !group.statuses.includes(entry.status)) {
+        problems.push({
+          message: `${entry.name}: status ${entry.status} is not allowed in group ${group.id} (${group.statuses.join(', ')})`,
+          path: at('status'),
+        });
+      }
+    }
+
+    problems.push(...checkPattern(entry).map((message) => ({ message, path: at('pattern') })));
+  });
+  return problems;
+}
+
+/**
+ * A `_*` name needs a pattern; a pattern needs a sample it matches.
+ * @param {CatalogEntry} entry
+ * @returns {string[]}
+ */
+function checkPattern(entry) {
+  if (entry.name.endsWith('_*') && entry.pattern === undefined) {
+    return [`${entry.name}: a name ending in _* needs a pattern`];
+  }
+  if (entry.pattern === undefined) {
+    return [];
+  }
+  let pattern;
+  try {
+    pattern = new RegExp(entry.pattern);
+  } catch (error) {
+    return [
+      `${entry.name}: pattern is not a regular expression (${/** @type {Error} */ (error).message})`,
+    ];
+  }
+  if (entry.sample === undefined) {
+    return [`${entry.name}: a pattern needs a sample code`];
+  }
+  if (!pattern.test(entry.sample)) {
+    return [`${entry.name}: sample ${entry.sample} does not match ${entry.pattern}`];
+  }
+  return [];
+}
+
+/** @param {string} segment */
+function pathSegment(segment) {
+  const unescaped = segment.replaceAll('~1', '/').replaceAll('~0', '~');
+  return /^\d+$/.test(unescaped) ? Number(unescaped) : unescaped;
+}
+
+/** @param {Record<string, unknown>} params */
+function describeParams(params) {
+  const value = params.additionalProperty ?? params.allowedValues;
+  return value === undefined ? '' : `: ${JSON.stringify(value)}`;
+}

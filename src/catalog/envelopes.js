@@ -1,0 +1,88 @@
+// @ts-check
+// The one place that knows each service's error envelope: the Redocly plugin builds the documented
+// examples with it and the server builds its responses with it, so the two cannot drift apart.
+
+/** @typedef {import('./types.d.ts').Catalog} Catalog */
+/** @typedef {import('./types.d.ts').CatalogEntry} CatalogEntry */
+
+/**
+ * What is known about one occurrence of a code.
+ * @typedef {object} Occurrence
+ * @property {Record<string, unknown>} [details] the code's details (defaults to the catalog's example)
+ * @property {string} [requestId] id of the request, for envelopes that carry it
+ * @property {string} [instance] path of the request (RFC 9457 `instance`)
+ * @property {string} [detail] explanation of this occurrence (defaults to the catalog message)
+ * @property {string} [concrete] the concrete code of a `_*` entry (defaults to its sample)
+ */
+
+/** Request id used in documented examples. */
+export const sampleRequestId = 'req_660e8400-e29b-41d4-a716-446655440000';
+
+/** @type {Record<string, (catalog: Catalog, entry: CatalogEntry, occurrence: Occurrence) => unknown>} */
+const envelopes = {
+  'task-market': (catalog, entry, occurrence) => ({
+    code: entry.code,
+    message: entry.message[catalog.wire.language],
+    ...optionalDetails(occurrence.details),
+    request_id: occurrence.requestId,
+  }),
+  'bot-agent': (catalog, entry, occurrence) => ({
+    error: {
+      code: entry.name,
+      numeric_code: entry.code,
+      message: entry.message[catalog.wire.language],
+      ...optionalDetails(occurrence.details),
+    },
+  }),
+  divination: (catalog, entry, occurrence) => ({
+    type: catalogEntryUrl(catalog, entry),
+    title: entry.message[catalog.wire.language],
+    status: entry.status,
+    detail: occurrence.detail ?? entry.message[catalog.wire.language],
+    instance: occurrence.instance,
+    code: entry.name,
+    ...occurrence.details,
+  }),
+  'workflow-cloud': (_catalog, entry) => ({ code: entry.code, msg: entry.name, data: null }),
+  podi: (_catalog, entry, occurrence) =>
+    entry.surface === 'field'
+      ? concreteCode(entry, occurrence)
+      : { detail: concreteCode(entry, occurrence) },
+};
+
+/**
+ * The body (or, for a `field` code, the field's value) the service sends for one code.
+ * @param {Catalog} catalog
+ * @param {CatalogEntry} entry
+ * @param {Occurrence} [occurrence]
+ * @returns {unknown}
+ */
+export function errorBody(catalog, entry, occurrence = {}) {
+  const envelope = envelopes[catalog.service];
+  if (!envelope) {
+    throw new Error(`no error envelope is defined for service ${catalog.service}`);
+  }
+  return envelope(catalog, entry, { details: entry.details, ...occurrence });
+}
+
+/**
+ * Path of a code's entry on the published error catalog page.
+ * @param {Catalog} catalog
+ * @param {CatalogEntry} entry
+ */
+export function catalogEntryUrl(catalog, entry) {
+  return `/docs/${catalog.service}/errors#${entry.name}`;
+}
+
+/**
+ * @param {CatalogEntry} entry
+ * @param {Occurrence} occurrence
+ */
+function concreteCode(entry, occurrence) {
+  return occurrence.concrete ?? entry.sample ?? entry.name;
+}
+
+/** @param {Record<string, unknown> | undefined} details */
+function optionalDetails(details) {
+  return details && Object.keys(details).length > 0 ? { details } : {};
+}

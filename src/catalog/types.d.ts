@@ -1,0 +1,55 @@
+/** Types of an error catalog, `openapi/<service>/errors.yaml` (schema: openapi/errors.schema.json). */
+
+export type Language = 'zh' | 'en';
+
+/** Text in both languages the project keeps. */
+export interface Text {
+  zh: string;
+  en: string;
+}
+
+/** Where a code reaches the client. */
+export type Surface = 'http' | 'body' | 'field';
+
+export interface CatalogGroup {
+  id: string;
+  title: Text;
+  /** Inclusive range every numeric wire code of the group must fall in. */
+  range?: [number, number];
+  /** HTTP statuses the group's codes may use. */
+  statuses?: number[];
+}
+
+export interface CatalogEntry {
+  name: string;
+  code?: number;
+  status: number;
+  statusReason?: string;
+  group: string;
+  surface: Surface;
+  pattern?: string;
+  sample?: string;
+  message: Text;
+  advice?: Text;
+  retryable: boolean;
+  details?: Record<string, unknown>;
+  note?: string;
+}
+
+export interface Catalog {
+  service: string;
+  title: Text;
+  wire: {
+    language: Language;
+    contentType: string;
+    schema: string;
+  };
+  groups: CatalogGroup[];
+  errors: CatalogEntry[];
+}
+
+/** One thing wrong with a catalog, at a JSON path inside the file. */
+export interface CatalogProblem {
+  message: string;
+  path: (string | number)[];
+}

@@ -1,0 +1,191 @@
+// @ts-check
+import { STATUS_CODES } from 'node:http';
+import { dirname, relative } from 'node:path';
+import { errorBody, sampleRequestId } from '../catalog/envelopes.js';
+import { resolveCatalog } from './catalog-ref.js';
+
+/** @typedef {import('../catalog/types.d.ts').Catalog} Catalog */
+/** @typedef {import('../catalog/types.d.ts').CatalogEntry} CatalogEntry */
+/** @typedef {import('./catalog-ref.js').ResolvedCatalog} ResolvedCatalog */
+
+const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/**
+ * Preprocessor (so it runs in lint as well as bundle): turns each operation's
+ * `x-errors: [NAME, …]` into its error responses, one named example per code, and fills the
+ * `enum` of every schema marked `x-error-codes: code | name` from the catalog.
+ */
+export function expandXErrors() {
+  /** @type {ResolvedCatalog | undefined} */
+  let resolved;
+  let rootFile = '';
+  let basePath = '';
+  return {
+    Root: {
+      enter(/** @type {any} */ root, /** @type {any} */ ctx) {
+        resolved = resolveCatalog(root, ctx);
+        rootFile = ctx.location.source.absoluteRef;
+        basePath = root.servers?.[0]?.url ?? '';
+      },
+    },
+    Schema: {
+      enter(/** @type {any} */ schema) {
+        const catalog = resolved?.catalog;
+        if (catalog && typeof schema['x-error-codes'] === 'string') {
+          Object.assign(schema, codeSchema(catalog, schema['x-error-codes']));
+        }
+      },
+    },
+    PathItem: {
+      enter(/** @type {any} */ pathItem, /** @type {any} */ ctx) {
+        if (!resolved?.catalog || typeof ctx.key !== 'string' || !ctx.key.startsWith('/')) {
+          return;
+        }
+        const errorSchemaRef = `${relativeRef(ctx.location.source.absoluteRef, rootFile)}#/components/schemas/${resolved.catalog.wire.schema}`;
+        for (const method of methods) {
+          const operation = pathItem[method];
+          if (operation && Array.isArray(operation['x-errors'])) {
+            expandOperation(operation, resolved, {
+              errorSchemaRef,
+              instance: `${basePath}${ctx.key}`,
+            });
+          }
+        }
+      },
+    },
+  };
+}
+
+/**
+ * @param {any} operation
+ * @param {ResolvedCatalog} resolved
+ * @param {{ errorSchemaRef: string, instance: string }} where
+ */
+function expandOperation(operation, { catalog, byName }, where) {
+  if (!catalog) {
+    return;
+  }
+  const order = new Map(catalog.errors.map((entry, index) => [entry, index]));
+  /** @type {CatalogEntry[]} */
+  const entries = operation['x-errors']
+    .map((/** @type {unknown} */ name) => byName.get(String(name)))
+    .filter(Boolean)
+    .sort(
+      (/** @type {CatalogEntry} */ a, /** @type {CatalogEntry} */ b) =>
+        (order.get(a) ?? 0) - (order.get(b) ?? 0),
+    );
+  operation.responses ??= {};
+
+  for (const [status, group] of groupByStatus(entries.filter((e) => e.surface === 'http'))) {
+    operation.responses[status] ??= { description: describeStatus(catalog, status, group) };
+    const response = operation.responses[status];
+    response.content ??= {};
+    response.content[catalog.wire.contentType] ??= { schema: { $ref: where.errorSchemaRef } };
+    const media = response.content[catalog.wire.contentType];
+    addExamples(media, catalog, group, where.instance);
+    if (status === '429') {
+      response.headers ??= {};
+      response.headers['Retry-After'] ??= {
+        description: 'Seconds to wait before sending the request again.',
+        schema: { type: 'integer', minimum: 0 },
+      };
+    }
+  }
+
+  for (const [status, group] of groupByStatus(entries.filter((e) => e.surface === 'body'))) {
+    const media = firstMedia(operation.responses[status]);
+    if (media) {
+      addExamples(media, catalog, group, where.instance);
+    }
+  }
+
+  operation.responses = sortByStatus(operation.responses);
+}
+
+/**
+ * @param {any} media
+ * @param {Catalog} catalog
+ * @param {CatalogEntry[]} entries
+ * @param {string} instance
+ */
+function addExamples(media, catalog, entries, instance) {
+  media.examples ??= {};
+  for (const entry of entries) {
+    media.examples[entry.name] = {
+      summary: `${label(entry)}: ${entry.message.en}`,
+      ...(entry.advice && { description: `${entry.advice.en}\n\n${entry.advice.zh}` }),
+      value: errorBody(catalog, entry, { requestId: sampleRequestId, instance }),
+    };
+  }
+}
+
+/**
+ * Response description listing the codes it carries, for readers of the docs.
+ * @param {Catalog} catalog
+ * @param {string} status
+ * @param {CatalogEntry[]} entries
+ */
+function describeStatus(catalog, status, entries) {
+  const lines = entries.map(
+    (entry) => `- \`${label(entry)}\`: ${entry.message.en} (${entry.message.zh})`,
+  );
+  return `${STATUS_CODES[status]}: one of the ${catalog.service} error codes below.\n\n${lines.join('\n')}`;
+}
+
+/**
+ * @param {Catalog} catalog
+ * @param {string} field `code` (wire codes) or `name`
+ */
+function codeSchema(catalog, field) {
+  if (field === 'code') {
+    return { enum: catalog.errors.map((entry) => entry.code).filter((code) => code !== undefined) };
+  }
+  const fixed = catalog.errors.filter((entry) => entry.pattern === undefined);
+  const patterned = catalog.errors.filter((entry) => entry.pattern !== undefined);
+  const names = { enum: fixed.map((entry) => entry.name) };
+  if (patterned.length === 0) {
+    return names;
+  }
+  return { anyOf: [names, ...patterned.map((entry) => ({ pattern: entry.pattern }))] };
+}
+
+/** @param {CatalogEntry} entry */
+function label(entry) {
+  return entry.code === undefined ? entry.name : `${entry.code} ${entry.name}`;
+}
+
+/**
+ * @param {CatalogEntry[]} entries
+ * @returns {Map<string, CatalogEntry[]>}
+ */
+function groupByStatus(entries) {
+  const groups = new Map();
+  for (const entry of entries) {
+    const status = String(entry.status);
+    groups.set(status, [...(groups.get(status) ?? []), entry]);
+  }
+  return groups;
+}
+
+/** @param {any} response */
+function firstMedia(response) {
+  const content = response?.content ?? {};
+  const type = Object.keys(content).find((key) => key.includes('json'));
+  return type === undefined ? undefined : content[type];
+}
+
+/** @param {Record<string, unknown>} responses */
+function sortByStatus(responses) {
+  const rank = (/** @type {string} */ key) => (key === 'default' ? 1000 : Number.parseInt(key, 10));
+  return Object.fromEntries(Object.entries(responses).sort(([a], [b]) => rank(a) - rank(b)));
+}
+
+/**
+ * A `$ref` from a node in `fromFile` to `rootFile`: Redocly resolves refs relative to the file the
+ * node was read from, and an operation usually lives in paths/<path>.yaml.
+ * @param {string} fromFile
+ * @param {string} rootFile
+ */
+function relativeRef(fromFile, rootFile) {
+  return fromFile === rootFile ? '' : relative(dirname(fromFile), rootFile);
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { readApis } from '../../src/build/apis.ts';
+import { errorBody, sampleRequestId } from '../../src/catalog/envelopes.js';
+import { loadCatalog } from '../../src/catalog/load.js';
+
+const methods = ['get', 'put', 'post', 'delete', 'patch'];
+
+interface Media {
+  schema?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
+interface Response {
+  headers?: Record<string, { schema?: unknown }>;
+  content?: Record<string, Media>;
+}
+interface Operation {
+  'x-errors': string[];
+  responses: Record<string, Response>;
+}
+type PathItem = Record<string, Operation | undefined>;
+const services = readApis('.')
+  .filter((api) => api.exists)
+  .map((api) => api.service);
+
+describe.each(services)('generated/%s/openapi.yaml', (service) => {
+  const document = parse(readFileSync(`generated/${service}/openapi.yaml`, 'utf8'));
+  const catalog = loadCatalog(`openapi/${service}/errors.yaml`);
+  const basePath: string = document.servers[0].url;
+  const operations = Object.entries<PathItem>(document.paths).flatMap(([path, item]) =>
+    methods.flatMap((method) => {
+      const operation = item[method];
+      return operation ? [{ path, method, operation }] : [];
+    }),
+  );
+
+  it('has a named example for every code an operation lists, with the exact body sent', () => {
+    for (const { path, method, operation } of operations) {
+      for (const name of operation['x-errors']) {
+        const entry = catalog.errors.find((candidate) => candidate.name === name);
+        expect(entry, `${method} ${path}: ${name} in the catalog`).toBeDefined();
+        if (!entry || entry.surface === 'field') {
+          continue;
+        }
+        const response = operation.responses[String(entry.status)];
+        const type = entry.surface === 'http' ? catalog.wire.contentType : 'application/json';
+        const example = response?.content?.[type]?.examples?.[name];
+        expect(example, `${method} ${path}: ${name} under ${entry.status}`).toBeDefined();
+        expect(example?.value).toEqual(
+          errorBody(catalog, entry, { requestId: sampleRequestId, instance: basePath + path }),
+        );
+        if (entry.surface === 'http') {
+          expect(response?.content?.[type]?.schema).toEqual({
+            $ref: `#/components/schemas/${catalog.wire.schema}`,
+          });
+        }
+      }
+    }
+  });
+
+  it('uses every catalog code in at least one operation', () => {
+    const used = new Set(operations.flatMap(({ operation }) => operation['x-errors']));
+    expect(catalog.errors.map((entry) => entry.name).filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  it('sends Retry-After with every 429', () => {
+    for (const { operation } of operations) {
+      const tooMany = operation.responses['429'];
+      if (tooMany) {
+        expect(tooMany.headers?.['Retry-After']?.schema).toEqual({ type: 'integer', minimum: 0 });
+      }
+    }
+  });
+
+  it("lists the catalog's codes as the enum of its error schema", () => {
+    const schema = JSON.stringify(document.components.schemas[catalog.wire.schema]);
+    for (const entry of catalog.errors.filter((e) => e.surface === 'http')) {
+      expect(schema).toContain(JSON.stringify(entry.code ?? entry.name));
+    }
+  });
+});
+
+describe('the task-market document', () => {
+  it('has a named example for each of its 36 codes under the catalog status', () => {
+    const document = parse(readFileSync('generated/task-market/openapi.yaml', 'utf8'));
+    const catalog = loadCatalog('openapi/task-market/errors.yaml');
+    const examples = new Map<string, Set<string>>();
+    for (const item of Object.values<PathItem>(document.paths)) {
+      for (const operation of methods.map((method) => item[method])) {
+        for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+          for (const name of Object.keys(response.content?.['application/json']?.examples ?? {})) {
+            examples.set(name, (examples.get(name) ?? new Set()).add(status));
+          }
+        }
+      }
+    }
+    expect(catalog.errors).toHaveLength(36);
+    for (const entry of catalog.errors) {
+      expect([...(examples.get(entry.name) ?? [])], entry.name).toEqual([String(entry.status)]);
+    }
+  });
+});
