@@ -1,15 +1,55 @@
-// npm start: the platform on PORT (default 8080).
+// npm start: every service under /<service> on PORT (default 8080).
+
 import { createPlatformApp } from './platform/app.ts';
+import { systemClock } from './platform/clock.ts';
 import { builtServices } from './platform/documents.ts';
+import { Lifecycle } from './platform/lifecycle.ts';
+import { createLogger } from './platform/logger.ts';
+import { taskMarketConfig } from './task-market/config.ts';
+import { demoAgents } from './task-market/demo.ts';
+import { startTaskMarket } from './task-market/start.ts';
 
 const port = Number(process.env.PORT ?? 8080);
-const services = builtServices();
-const server = createPlatformApp(services).listen(port, () => {
+const logger = createLogger();
+const lifecycle = new Lifecycle();
+const validateResponses = process.env.NODE_ENV !== 'production';
+
+const taskMarket = await startTaskMarket({
+  config: taskMarketConfig(),
+  clock: systemClock,
+  logger,
+  lifecycle,
+  validateResponses,
+});
+const app = createPlatformApp(builtServices(), [taskMarket.app]);
+const server = app.listen(port, () => {
+  const base = `http://localhost:${port}`;
+  logger.info({ port, validateResponses }, 'listening');
   process.stdout.write(
-    `api-contracts on http://localhost:${port}\n${services
-      .map(({ service }) => `  ${service}: http://localhost:${port}/openapi/${service}.yaml\n`)
-      .join('')}`,
+    `\napi-contracts on ${base}\n` +
+      `  task-market: ${base}/task-market (OpenClaw: ${taskMarket.openclawUrl})\n` +
+      (taskMarket.seededDemo
+        ? `  demo agents (sign in with POST ${base}/task-market/auth/token):\n${demoAgents
+            .map(
+              (agent) =>
+                `    ${agent.name}: {"agent_id": "${agent.id}", "secret": "${agent.secret}"}\n`,
+            )
+            .join('')}`
+        : '') +
+      '\n',
   );
 });
 
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+/** SIGTERM: refuse new requests (50005), finish the running ones, then close the databases. */
+async function shutdown(signal: string) {
+  logger.info({ signal }, 'shutting down');
+  lifecycle.beginShutdown();
+  setTimeout(() => process.exit(1), 10_000).unref();
+  server.close(async () => {
+    await taskMarket.close();
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

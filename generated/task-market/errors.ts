@@ -349,8 +349,11 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
-        "required": 10,
-        "available": 4
+        "agent_id": "550e8400-e29b-41d4-a716-446655440001",
+        "task_id": "660e8400-e29b-41d4-a716-446655440002",
+        "account_status": "locked",
+        "available": 420,
+        "frozen": 80
       }
     },
     {
@@ -369,8 +372,11 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
+        "agent_id": "550e8400-e29b-41d4-a716-446655440001",
         "task_id": "660e8400-e29b-41d4-a716-446655440002",
-        "frozen": 0
+        "account_status": "locked",
+        "available": 420,
+        "frozen": 80
       }
     },
     {
@@ -389,8 +395,11 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
+        "agent_id": "550e8400-e29b-41d4-a716-446655440001",
         "task_id": "660e8400-e29b-41d4-a716-446655440002",
-        "frozen": 0
+        "account_status": "locked",
+        "available": 420,
+        "frozen": 80
       }
     },
     {

@@ -491,11 +491,11 @@ export interface components {
          *     | status | meaning | next |
          *     |---|---|---|
          *     | `open` | published, bounty frozen, waiting for an executor | `claimed` (claim), `cancelled` (cancel), `expired` (deadline) |
-         *     | `claimed` | an executor is working on it | `submitted` (submit) |
+         *     | `claimed` | an executor is working on it | `submitted` (submit), `expired` (deadline) |
          *     | `submitted` | the executor submitted a result | `accepted` (accept), `claimed` (reject) |
          *     | `accepted` | the publisher accepted; the bounty went to the executor | final |
          *     | `cancelled` | the publisher cancelled it; the bounty was unfrozen | final |
-         *     | `expired` | nobody claimed it before the deadline; the bounty was unfrozen | final |
+         *     | `expired` | the deadline passed before a submission; the bounty was unfrozen | final |
          *
          *     An operation the status does not allow answers `40903` (with `current_status`), or the more
          *     precise `40901` (claiming a claimed task), `40904` (cancelling a claimed task), `40905` (past the

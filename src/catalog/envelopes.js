@@ -8,7 +8,7 @@
 /**
  * What is known about one occurrence of a code.
  * @typedef {object} Occurrence
- * @property {Record<string, unknown>} [details] the code's details (defaults to the catalog's example)
+ * @property {Record<string, unknown>} [details] facts of this occurrence, keyed as the catalog documents
  * @property {string} [requestId] id of the request, for envelopes that carry it
  * @property {string} [instance] path of the request (RFC 9457 `instance`)
  * @property {string} [detail] explanation of this occurrence (defaults to the catalog message)
@@ -62,7 +62,7 @@ export function errorBody(catalog, entry, occurrence = {}) {
   if (!envelope) {
     throw new Error(`no error envelope is defined for service ${catalog.service}`);
   }
-  return envelope(catalog, entry, { details: entry.details, ...occurrence });
+  return envelope(catalog, entry, occurrence);
 }
 
 /**

@@ -15,9 +15,9 @@ export interface CatalogGroup {
   id: string;
   title: Text;
   /** Inclusive range every numeric wire code of the group must fall in. */
-  range?: [number, number];
+  range?: readonly [number, number];
   /** HTTP statuses the group's codes may use. */
-  statuses?: number[];
+  statuses?: readonly number[];
 }
 
 export interface CatalogEntry {
@@ -44,8 +44,8 @@ export interface Catalog {
     contentType: string;
     schema: string;
   };
-  groups: CatalogGroup[];
-  errors: CatalogEntry[];
+  groups: readonly CatalogGroup[];
+  errors: readonly CatalogEntry[];
 }
 
 /** One thing wrong with a catalog, at a JSON path inside the file. */

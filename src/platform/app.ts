@@ -2,21 +2,31 @@ import express, { type Express } from 'express';
 import type { BuiltService } from './documents.ts';
 
 /**
- * The platform: every bundled document at /openapi/<service>.yaml and an index of them at /.
- * The services themselves are mounted under /<service> by the server issue.
+ * The platform: each service app (mounted at its own /<service>), every bundled document at
+ * /openapi/<service>.yaml, and an index of them at /.
  */
-export function createPlatformApp(services: BuiltService[]): Express {
+export function createPlatformApp(documents: BuiltService[], services: Express[]): Express {
   const app = express();
   app.disable('x-powered-by');
+  for (const service of services) {
+    app.use(service);
+  }
   app.get('/', (_request, response) => {
     response.json({
-      apis: services.map(({ service }) => ({ service, document: `/openapi/${service}.yaml` })),
+      apis: documents.map(({ service }) => ({
+        service,
+        base: `/${service}`,
+        document: `/openapi/${service}.yaml`,
+      })),
     });
   });
-  for (const { service, document } of services) {
+  for (const { service, document } of documents) {
     app.get(`/openapi/${service}.yaml`, (_request, response) => {
       response.type('application/yaml').sendFile(document, { root: process.cwd() });
     });
   }
+  app.use((request, response) => {
+    response.status(404).json({ error: 'not found', path: request.path, apis: '/' });
+  });
   return app;
 }

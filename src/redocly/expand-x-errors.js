@@ -114,7 +114,11 @@ function addExamples(media, catalog, entries, instance) {
     media.examples[entry.name] = {
       summary: `${label(entry)}: ${entry.message.en}`,
       ...(entry.advice && { description: `${entry.advice.en}\n\n${entry.advice.zh}` }),
-      value: errorBody(catalog, entry, { requestId: sampleRequestId, instance }),
+      value: errorBody(catalog, entry, {
+        details: entry.details,
+        requestId: sampleRequestId,
+        instance,
+      }),
     };
   }
 }

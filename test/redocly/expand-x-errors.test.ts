@@ -48,7 +48,11 @@ describe.each(services)('generated/%s/openapi.yaml', (service) => {
         const example = response?.content?.[type]?.examples?.[name];
         expect(example, `${method} ${path}: ${name} under ${entry.status}`).toBeDefined();
         expect(example?.value).toEqual(
-          errorBody(catalog, entry, { requestId: sampleRequestId, instance: basePath + path }),
+          errorBody(catalog, entry, {
+            details: entry.details,
+            requestId: sampleRequestId,
+            instance: basePath + path,
+          }),
         );
         if (entry.surface === 'http') {
           expect(response?.content?.[type]?.schema).toEqual({

@@ -1,0 +1,107 @@
+// A server for bench/server.ts, in its own process so the load generator does not share its CPU:
+// `stack` is the task market (validator, auth, limits, SQLite file, logs); `bare` is Express
+// answering the same routes with fixed JSON; `validator` is bare plus the request validator.
+// Prints what the benchmark needs as one JSON line.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { parse } from 'yaml';
+import { systemClock } from '../src/platform/clock.ts';
+import { Lifecycle } from '../src/platform/lifecycle.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { pathValidator } from '../src/platform/validator.ts';
+import { sign } from '../src/task-market/auth.ts';
+import { taskMarketConfig } from '../src/task-market/config.ts';
+import { startTaskMarket } from '../src/task-market/start.ts';
+
+const kind = process.argv[2];
+process.once('SIGTERM', () => process.exit(0));
+process.once('SIGINT', () => process.exit(0));
+const directory = mkdtempSync(join(tmpdir(), 'bench-'));
+const publish = { title: 'Benchmark task', bounty: 1, deadline: '2099-01-01T00:00:00Z' };
+const body = JSON.stringify(publish);
+
+if (kind === 'stack') {
+  const market = await startTaskMarket({
+    config: {
+      ...taskMarketConfig({ DATA_DIR: directory }),
+      rateLimit: { limit: 1e9, windowSeconds: 60 },
+      dailyQuota: 1e9,
+    },
+    clock: systemClock,
+    logger: createLogger('info'),
+    lifecycle: new Lifecycle(),
+    validateResponses: process.env.VALIDATE_RESPONSES === 'true',
+  });
+  // Enough points to publish for the whole run.
+  await market.operators.grant('550e8400-e29b-41d4-a716-446655440001', 1e9);
+  const server = market.app.listen(0, '127.0.0.1', async () => {
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const signIn = await fetch(`${origin}/task-market/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        agent_id: '550e8400-e29b-41d4-a716-446655440001',
+        secret: 'ocs_demo_atlas_9f8e7d6c5b4a3928',
+      }),
+    });
+    const { access_token, signing_key } = (
+      (await signIn.json()) as { data: { access_token: string; signing_key: string } }
+    ).data;
+    const authorization = `Bearer ${access_token}`;
+    const published = await fetch(`${origin}/task-market/tasks`, {
+      method: 'POST',
+      headers: signed(authorization, signing_key),
+      body,
+    });
+    const task = ((await published.json()) as { data: { id: string } }).data;
+    report(origin, task.id, { authorization }, signed(authorization, signing_key));
+  });
+} else {
+  // The answer the task market gives for a task: the document's example of getTask.
+  const document = parse(readFileSync('generated/task-market/openapi.yaml', 'utf8'));
+  const task =
+    document.paths['/tasks/{taskId}'].get.responses['200'].content['application/json'].examples
+      .submitted.value;
+  // `validator` adds express-openapi-validator alone, as the task market mounts it.
+  const validate = (path: string) =>
+    kind === 'validator' ? pathValidator('generated/task-market/openapi.yaml', path, false) : [];
+  const app = express();
+  app.get('/task-market/tasks/:taskId', ...validate('/tasks/{taskId}'), (_request, response) => {
+    response.json(task);
+  });
+  app.post('/task-market/tasks', express.json(), ...validate('/tasks'), (_request, response) => {
+    response.status(201).json(task);
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    report(origin, task.data.id, {}, { 'content-type': 'application/json' });
+  });
+}
+
+/** Headers of a signed publish, valid for the five minutes a signature lasts. */
+function signed(authorization: string, signingKey: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return {
+    authorization,
+    'content-type': 'application/json',
+    'x-timestamp': timestamp,
+    'x-signature': sign(signingKey, {
+      method: 'POST',
+      path: '/task-market/tasks',
+      timestamp,
+      body,
+    }),
+  };
+}
+
+function report(
+  origin: string,
+  taskId: string,
+  get: Record<string, string>,
+  post: Record<string, string>,
+) {
+  process.stderr.write(`${JSON.stringify({ origin, taskId, get, post, body })}\n`);
+}

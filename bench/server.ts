@@ -1,0 +1,119 @@
+// npm run bench:server — the task market's full stack against bare Express, in one run.
+// The three servers run at once, each in its own process; autocannon loads them in turn, round
+// after round, so that a noisy machine slows all of them alike; each figure is a median.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = 16;
+
+/** The full task market, Express with only the request validator, and bare Express. */
+const kinds = ['stack', 'validator', 'bare'] as const;
+type Kind = (typeof kinds)[number];
+const labels: Record<Kind, string> = {
+  stack: 'full stack',
+  validator: 'Express + validator',
+  bare: 'bare Express',
+};
+const routes = ['GET /tasks/{taskId}', 'POST /tasks'] as const;
+type Route = (typeof routes)[number];
+
+interface Target {
+  origin: string;
+  taskId: string;
+  get: Record<string, string>;
+  post: Record<string, string>;
+  body: string;
+}
+
+async function start(kind: Kind): Promise<{ child: ChildProcess; target: Target }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server-target.ts', kind], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const lines = createInterface({ input: child.stderr as NonNullable<typeof child.stderr> });
+  for await (const line of lines) {
+    if (line.startsWith('{')) {
+      return { child, target: JSON.parse(line) };
+    }
+    process.stderr.write(`${kind}: ${line}\n`);
+  }
+  throw new Error(`${kind} server did not start`);
+}
+
+function options(target: Target, route: Route): autocannon.Options {
+  return route === 'POST /tasks'
+    ? {
+        url: `${target.origin}/task-market/tasks`,
+        method: 'POST',
+        headers: target.post,
+        body: target.body,
+      }
+    : { url: `${target.origin}/task-market/tasks/${target.taskId}`, headers: target.get };
+}
+
+const servers = new Map<Kind, Awaited<ReturnType<typeof start>>>();
+for (const kind of kinds) {
+  servers.set(kind, await start(kind));
+}
+const samples = new Map<string, { rps: number; p99: number; failed: number }[]>();
+for (const route of routes) {
+  for (const kind of kinds) {
+    const target = servers.get(kind)?.target as Target;
+    await autocannon({ ...options(target, route), connections, duration: 2 }); // warm-up
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    for (const kind of kinds) {
+      const target = servers.get(kind)?.target as Target;
+      const result = await autocannon({
+        ...options(target, route),
+        connections,
+        duration: seconds,
+      });
+      const key = `${route} ${kind}`;
+      samples.set(key, [
+        ...(samples.get(key) ?? []),
+        {
+          rps: result.requests.average,
+          p99: result.latency.p99,
+          failed: result.non2xx + result.errors,
+        },
+      ]);
+    }
+  }
+}
+for (const { child } of servers.values()) {
+  child.kill('SIGTERM');
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const summary = (route: Route, kind: Kind) => {
+  const runs = samples.get(`${route} ${kind}`) ?? [];
+  return {
+    rps: median(runs.map((run) => run.rps)),
+    p99: median(runs.map((run) => run.p99)),
+    failed: runs.reduce((sum, run) => sum + run.failed, 0),
+  };
+};
+
+console.log(
+  `\n${connections} connections; ${rounds} rounds of ${seconds} s per server and route, medians; ` +
+    'servers in NODE_ENV=production\n',
+);
+console.log(
+  `${'route'.padEnd(22)}${'server'.padEnd(22)}${'req/s'.padStart(8)}${'p99 ms'.padStart(8)}  × bare`,
+);
+for (const route of routes) {
+  const bare = summary(route, 'bare').rps;
+  for (const kind of kinds) {
+    const { rps, p99, failed } = summary(route, kind);
+    console.log(
+      `${(kind === 'stack' ? route : '').padEnd(22)}${labels[kind].padEnd(22)}` +
+        `${rps.toFixed(0).padStart(8)}${String(p99).padStart(8)}  ${(rps / bare).toFixed(2)}` +
+        (failed > 0 ? `  (${failed} failed requests)` : ''),
+    );
+  }
+}

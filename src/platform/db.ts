@@ -1,0 +1,82 @@
+import SQLite from 'better-sqlite3';
+import { type Compilable, Kysely, SqliteDialect } from 'kysely';
+
+/**
+ * A Kysely database on SQLite: a file (created with its directory by the caller) or `:memory:`.
+ * Handlers only see Kysely, so a PostgreSQL dialect can take this function's place.
+ */
+export function openDatabase<Schema>(file: string): Kysely<Schema> {
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  // With WAL, NORMAL cannot corrupt the database; a power cut may only lose the last commits.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  // Kysely prepares every query it runs; preparing costs more than most queries here, so each
+  // distinct SQL text is prepared once. Kysely runs one statement at a time on this connection.
+  const statements = new Map<string, SQLite.Statement>();
+  const database = {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= 1000) {
+          statements.clear();
+        }
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  connections.set(db, sqlite);
+  return db;
+}
+
+/** The SQLite connection under each Kysely instance openDatabase made. */
+const connections = new WeakMap<object, SQLite.Database>();
+
+const unavailableCodes = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|NOTADB|CORRUPT|READONLY)/;
+
+/** Whether an error means the database cannot be reached or used at all (as opposed to a bug). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && unavailableCodes.test(code)) ||
+    /database connection is not open|driver has already been destroyed/i.test(error.message)
+  );
+}
+
+/** Whether an error is a unique constraint refusing a row. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * A one-parameter query compiled once and then run with each new value, for the lookups every
+ * request makes. While no transaction is open on the connection, it runs the prepared statement
+ * at once and sees only committed rows; during one, it waits its turn behind it like any query.
+ */
+export function compiledLookup<Schema, Row>(
+  db: Kysely<Schema>,
+  query: Compilable<Row>,
+): (value: string) => Promise<Row | undefined> {
+  const compiled = query.compile();
+  if (compiled.parameters.length !== 1) {
+    throw new Error(
+      `a lookup takes one parameter, not ${compiled.parameters.length}: ${compiled.sql}`,
+    );
+  }
+  const sqlite = connections.get(db);
+  const statement = sqlite?.prepare(compiled.sql);
+  return async (value) => {
+    if (sqlite && statement && !sqlite.inTransaction) {
+      return statement.get(value) as Row | undefined;
+    }
+    return (await db.executeQuery<Row>({ ...compiled, parameters: [value] })).rows[0];
+  };
+}

@@ -1,0 +1,58 @@
+import type { Request } from 'express';
+import type { Logger } from './logger.ts';
+
+/** The shape openapi-typescript generates for one operation (`operations['getTask']`). */
+export interface OperationTypes {
+  parameters: { query?: unknown; header?: unknown; path?: unknown; cookie?: unknown };
+  requestBody?: unknown;
+  responses: object;
+}
+
+type SuccessStatus = 200 | 201 | 202 | 204;
+type Content<Response> = Response extends { content: infer C } ? C : never;
+
+/** One documented answer: the status, the body of one of its content types, extra headers. */
+type ReplyFor<Status, Response> = [Content<Response>] extends [never]
+  ? { status: Status; headers?: Record<string, string> }
+  : {
+      [Type in keyof Content<Response>]: {
+        status: Status;
+        body: Content<Response>[Type];
+        headers?: Record<string, string>;
+      } & (Type extends 'application/json' ? { contentType?: Type } : { contentType: Type });
+    }[keyof Content<Response>];
+
+/** Every success answer an operation documents, so a handler cannot answer off-contract. */
+export type Reply<Op extends OperationTypes> = {
+  [Status in keyof Op['responses'] & SuccessStatus]: ReplyFor<Status, Op['responses'][Status]>;
+}[keyof Op['responses'] & SuccessStatus];
+
+type Body<Op> = Op extends { requestBody: { content: infer C } } ? C[keyof C] : undefined;
+type Params<P> = [P] extends [never] | [undefined] ? Record<string, never> : NonNullable<P>;
+
+/** What a handler gets: the validated request, who sent it, and where to log. */
+export interface Context<Op extends OperationTypes, Auth> {
+  params: Params<Op['parameters']['path']>;
+  query: Params<Op['parameters']['query']>;
+  body: Body<Op>;
+  /** The authenticated caller; `null` only for operations whose `security` is empty. */
+  auth: Auth | null;
+  requestId: string;
+  log: Logger;
+  request: Request;
+}
+
+/** One handler per operationId of a service's generated `operations`. */
+export type Handlers<Operations, Auth> = {
+  [Id in keyof Operations]: Operations[Id] extends OperationTypes
+    ? (context: Context<Operations[Id], Auth>) => Promise<Reply<Operations[Id]>>
+    : never;
+};
+
+/** Any handler, as the router calls it. */
+export type AnyHandler<Auth> = (context: Context<OperationTypes, Auth>) => Promise<{
+  status: number;
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}>;

@@ -1,0 +1,31 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from './logger.ts';
+import { requestId } from './request-id.ts';
+
+/**
+ * Gives each request its id (`X-Request-Id`, `response.locals.requestId`) and logs one line when
+ * its response is finished: method, path, status, duration, id.
+ */
+export function requestLog(logger: Logger) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const id = requestId(request);
+    const started = performance.now();
+    response.locals.requestId = id;
+    response.setHeader('X-Request-Id', id);
+    response.once('finish', () => {
+      const line = {
+        req_id: id,
+        method: request.method,
+        url: request.originalUrl,
+        status: response.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      };
+      if (response.statusCode >= 500) {
+        logger.error(line, 'request failed');
+      } else {
+        logger.info(line, 'request');
+      }
+    });
+    next();
+  };
+}

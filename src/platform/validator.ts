@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import * as OpenApiValidator from 'express-openapi-validator';
+import { parse } from 'yaml';
+
+/** An OpenAPI document as parsed, for the parts the platform reads. */
+export interface OpenApiDocument {
+  servers: { url: string }[];
+  paths: Record<string, Record<string, unknown>>;
+  security?: Record<string, string[]>[];
+}
+
+const documents = new Map<string, OpenApiDocument>();
+const validators = new Map<string, ReturnType<typeof OpenApiValidator.middleware>>();
+
+/** A generated document, read once per process. */
+export function readDocument(file: string): OpenApiDocument {
+  let document = documents.get(file);
+  if (!document) {
+    document = parse(readFileSync(file, 'utf8')) as OpenApiDocument;
+    documents.set(file, document);
+  }
+  return document;
+}
+
+/**
+ * express-openapi-validator for one path of a document. The validator compiles the matcher of
+ * every path it knows on every request, so each route gets one that knows only its own path;
+ * and building one dereferences the whole document, so each is built once per process.
+ */
+export function pathValidator(file: string, path: string, validateResponses: boolean) {
+  const key = `${file}#${path}#${validateResponses}`;
+  let validator = validators.get(key);
+  if (!validator) {
+    const document = readDocument(file);
+    const item = document.paths[path] ?? {};
+    validator = OpenApiValidator.middleware({
+      apiSpec: { ...document, paths: { [path]: item } } as never,
+      validateRequests: { allowUnknownQueryParameters: false },
+      validateResponses,
+      validateSecurity: false,
+      validateFormats: true,
+      fileUploader: JSON.stringify(item).includes('multipart/form-data') ? {} : false,
+    });
+    validators.set(key, validator);
+  }
+  return validator;
+}

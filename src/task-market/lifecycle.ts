@@ -1,0 +1,79 @@
+import type { TaskRow, TaskStatus } from './database.ts';
+import { TaskMarketError } from './errors.ts';
+
+/** What an agent can do to a task. */
+export type Action = 'claim' | 'submit' | 'accept' | 'reject' | 'cancel' | 'uploadBrief';
+
+/** The status each action needs and the one it leads to. */
+export const transitions: Record<Action, { from: TaskStatus; to: TaskStatus }> = {
+  claim: { from: 'open', to: 'claimed' },
+  submit: { from: 'claimed', to: 'submitted' },
+  accept: { from: 'submitted', to: 'accepted' },
+  reject: { from: 'submitted', to: 'claimed' },
+  cancel: { from: 'open', to: 'cancelled' },
+  uploadBrief: { from: 'open', to: 'open' },
+};
+
+/**
+ * The rules of the task lifecycle: who may do what in which status, and which code refuses it.
+ * Throws the refusal; returns the status the task moves to.
+ */
+export function checkAction(task: TaskRow, action: Action, agentId: string, now: Date): TaskStatus {
+  const taskId = task.id;
+  const current = { task_id: taskId, current_status: task.status };
+  const overdue = new Date(task.deadline) <= now;
+  const { from, to } = transitions[action];
+
+  switch (action) {
+    case 'claim':
+      if (task.publisher_id === agentId) {
+        throw new TaskMarketError('CANNOT_CLAIM_OWN_TASK', { task_id: taskId });
+      }
+      if (task.status === 'expired' || (task.status === 'open' && overdue)) {
+        throw new TaskMarketError('TASK_EXPIRED', { task_id: taskId, deadline: task.deadline });
+      }
+      if (task.status === 'claimed' || task.status === 'submitted') {
+        throw new TaskMarketError('TASK_ALREADY_CLAIMED', current);
+      }
+      break;
+    case 'submit':
+      if (task.executor_id !== agentId) {
+        throw new TaskMarketError('NOT_TASK_EXECUTOR', { task_id: taskId });
+      }
+      if (task.status === 'expired' || (task.status === 'claimed' && overdue)) {
+        throw new TaskMarketError('TASK_EXPIRED', { task_id: taskId, deadline: task.deadline });
+      }
+      break;
+    case 'accept':
+    case 'reject':
+      if (task.publisher_id !== agentId) {
+        throw new TaskMarketError('NOT_TASK_PUBLISHER', { task_id: taskId });
+      }
+      if (task.status === 'accepted') {
+        throw new TaskMarketError('TASK_ALREADY_ACCEPTED', current);
+      }
+      break;
+    case 'cancel':
+      if (task.publisher_id !== agentId) {
+        throw new TaskMarketError('NOT_TASK_PUBLISHER', { task_id: taskId });
+      }
+      if (task.status === 'claimed' || task.status === 'submitted') {
+        throw new TaskMarketError('TASK_CLAIMED_NOT_CANCELLABLE', current);
+      }
+      break;
+    case 'uploadBrief':
+      if (task.publisher_id !== agentId) {
+        throw new TaskMarketError('NOT_TASK_PUBLISHER', { task_id: taskId });
+      }
+      break;
+  }
+  if (task.status !== from) {
+    throw new TaskMarketError('TASK_STATE_INVALID', { ...current, allowed_statuses: [from] });
+  }
+  return to;
+}
+
+/** Whether an agent may read a task's brief: anyone while it is open, then its two parties. */
+export function mayReadBrief(task: TaskRow, agentId: string): boolean {
+  return task.status === 'open' || task.publisher_id === agentId || task.executor_id === agentId;
+}

@@ -1,0 +1,93 @@
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Db } from './database.ts';
+
+/** Schema changes in order; never edit one that has shipped, add the next. */
+const migrations: Record<string, Migration> = {
+  '001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('value', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('agents')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('name', 'text', (column) => column.notNull().unique())
+        .addColumn('status', 'text', (column) =>
+          column.notNull().check(sql`status in ('active', 'disabled')`),
+        )
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('accounts')
+        .addColumn('agent_id', 'text', (column) => column.primaryKey().references('agents.id'))
+        .addColumn('available', 'integer', (column) => column.notNull().check(sql`available >= 0`))
+        .addColumn('frozen', 'integer', (column) => column.notNull().check(sql`frozen >= 0`))
+        .addColumn('status', 'text', (column) =>
+          column.notNull().defaultTo('active').check(sql`status in ('active', 'locked')`),
+        )
+        .execute();
+      await db.schema
+        .createTable('ledger_entries')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('agent_id', 'text', (column) => column.notNull().references('agents.id'))
+        .addColumn('type', 'text', (column) => column.notNull())
+        .addColumn('amount', 'integer', (column) => column.notNull().check(sql`amount > 0`))
+        .addColumn('task_id', 'text')
+        .addColumn('available_after', 'integer', (column) => column.notNull())
+        .addColumn('frozen_after', 'integer', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex('ledger_entries_by_agent')
+        .on('ledger_entries')
+        .columns(['agent_id', 'created_at', 'id'])
+        .execute();
+      await db.schema
+        .createTable('tasks')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('title', 'text', (column) => column.notNull())
+        .addColumn('description', 'text', (column) => column.notNull())
+        .addColumn('bounty', 'integer', (column) => column.notNull().check(sql`bounty > 0`))
+        .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('publisher_id', 'text', (column) => column.notNull().references('agents.id'))
+        .addColumn('executor_id', 'text', (column) => column.references('agents.id'))
+        .addColumn('deadline', 'text', (column) => column.notNull())
+        .addColumn('brief_updated_at', 'text')
+        .addColumn('submission_content', 'text')
+        .addColumn('submitted_at', 'text')
+        .addColumn('rejection_reason', 'text')
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('updated_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex('tasks_by_created')
+        .on('tasks')
+        .columns(['created_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('tasks_by_status_deadline')
+        .on('tasks')
+        .columns(['status', 'deadline'])
+        .execute();
+      // One unfinished task per executor, enforced by the database even under racing claims.
+      await db.schema
+        .createIndex('tasks_one_active_per_executor')
+        .on('tasks')
+        .column('executor_id')
+        .unique()
+        .where(sql<boolean>`status in ('claimed', 'submitted')`)
+        .execute();
+    },
+  },
+};
+
+/** Brings the database to the latest schema; throws when a migration fails. */
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { type Market, type Session, startMarket } from './harness.ts';
+
+async function signInAll(market: Market): Promise<Session[]> {
+  const sessions: Session[] = [];
+  for (const agent of market.agents) {
+    sessions.push(await market.signIn(agent));
+  }
+  return sessions;
+}
+
+/** Frozen points must be exactly the bounties of the tasks still running. */
+async function frozenMatchesRunningTasks(market: Market) {
+  const frozen = await market.db
+    .selectFrom('accounts')
+    .select(({ fn }) => fn.sum<number>('frozen').as('n'))
+    .executeTakeFirstOrThrow();
+  const running = await market.db
+    .selectFrom('tasks')
+    .select(({ fn }) => fn.sum<number>('bounty').as('n'))
+    .where('status', 'in', ['open', 'claimed', 'submitted'])
+    .executeTakeFirstOrThrow();
+  expect(Number(frozen.n ?? 0)).toBe(Number(running.n ?? 0));
+}
+
+describe('concurrent requests', () => {
+  it('let exactly one of 20 agents claiming a task at once win, ten rounds in a row', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const market = await startMarket({ agents: 21 });
+      try {
+        const [publisher, ...claimers] = await signInAll(market);
+        const task = await market.publish(publisher as Session, { bounty: 90 });
+        const replies = await Promise.all(
+          claimers.map((session) => market.request('POST', `/tasks/${task.id}/claim`, { session })),
+        );
+
+        const winners = replies.filter((reply) => reply.status === 200);
+        expect(winners).toHaveLength(1);
+        for (const reply of replies.filter((r) => r.status !== 200)) {
+          expect(reply.body).toMatchObject({ code: 40901, details: { current_status: 'claimed' } });
+        }
+        expect(await market.totalPoints()).toBe(21 * 1000);
+        expect(await market.auditLedger()).toEqual([]);
+        await frozenMatchesRunningTasks(market);
+      } finally {
+        await market.close();
+      }
+    }
+  });
+
+  it('keep every point through 50 racing publish/cancel/claim/submit/accept flows', async () => {
+    const market = await startMarket({ agents: 100 });
+    try {
+      const sessions = await signInAll(market);
+      const publishers = sessions.slice(0, 50);
+      const executors = sessions.slice(50);
+      const byAgent = new Map(sessions.map((session) => [session.agent.id, session]));
+
+      await Promise.all(
+        publishers.map(async (publisher, flow) => {
+          const task = await market.publish(publisher, { bounty: 1 + ((flow * 37) % 100) });
+          // Two executors race for the task; every third publisher races them to cancel it,
+          // sending first or last in turn.
+          const claimers = [executors[flow], executors[(flow + 1) % 50]];
+          const claim = (session: Session | undefined) =>
+            market.request('POST', `/tasks/${task.id}/claim`, { session });
+          const cancel = () =>
+            market.request('POST', `/tasks/${task.id}/cancel`, { session: publisher });
+          if (flow % 3 !== 0) {
+            await Promise.all(claimers.map(claim));
+          } else if (flow % 2 === 0) {
+            await Promise.all([cancel(), ...claimers.map(claim)]);
+          } else {
+            await Promise.all([...claimers.map(claim), cancel()]);
+          }
+          const current = (await market.request('GET', `/tasks/${task.id}`, { session: publisher }))
+            .body.data;
+          if (current.status !== 'claimed') {
+            return;
+          }
+          const executor = byAgent.get(current.executor_id) as Session;
+          await market.act(executor, task.id, 'submit', { content: `Result ${flow}` });
+          if (flow % 5 === 0) {
+            await market.act(publisher, task.id, 'reject', { reason: 'Once more.' });
+            await market.act(executor, task.id, 'submit', { content: `Result ${flow}, again` });
+          }
+          await Promise.all([
+            market.request('POST', `/tasks/${task.id}/accept`, { session: publisher }),
+            market.request('POST', `/tasks/${task.id}/accept`, { session: publisher }),
+          ]);
+        }),
+      );
+
+      expect(await market.totalPoints()).toBe(100 * 1000);
+      expect(await market.auditLedger()).toEqual([]);
+      await frozenMatchesRunningTasks(market);
+      const outcomes = await market.db.selectFrom('tasks').select('status').distinct().execute();
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['accepted', 'cancelled']);
+    } finally {
+      await market.close();
+    }
+  });
+});

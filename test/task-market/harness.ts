@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../../src/platform/clock.ts';
+import { openDatabase } from '../../src/platform/db.ts';
+import { Lifecycle } from '../../src/platform/lifecycle.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { createTaskMarket } from '../../src/task-market/app.ts';
+import { sign } from '../../src/task-market/auth.ts';
+import { fileBriefStorage } from '../../src/task-market/briefs.ts';
+import { type TaskMarketConfig, taskMarketConfig } from '../../src/task-market/config.ts';
+import type { Db } from '../../src/task-market/database.ts';
+import { migrate } from '../../src/task-market/migrations.ts';
+import { openClawClient } from '../../src/task-market/openclaw.ts';
+import { startOpenClawStandIn } from '../../src/task-market/openclaw-standin.ts';
+import { createOperators } from '../../src/task-market/operators.ts';
+
+/** A clock the test moves: deadlines pass and tokens expire without waiting. */
+export class TestClock implements Clock {
+  #now = Date.parse('2026-11-22T08:00:00.000Z');
+
+  now(): Date {
+    return new Date(this.#now);
+  }
+
+  advance(seconds: number): void {
+    this.#now += seconds * 1000;
+  }
+}
+
+export interface TestAgent {
+  id: string;
+  name: string;
+  secret: string;
+}
+
+export interface Session {
+  agent: TestAgent;
+  token: string;
+  signingKey: string;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  contentType: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape
+  body: any;
+}
+
+export interface RequestOptions {
+  session?: Session;
+  /** Sign the request with the session's key (the default for POST and PUT). */
+  signed?: boolean;
+  body?: unknown;
+  /** A raw body sent as is, for malformed JSON and Markdown. */
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface MarketOptions {
+  config?: Partial<TaskMarketConfig>;
+  /** How many agents to provision, each with `points`. */
+  agents?: number;
+  points?: number;
+}
+
+export type Market = Awaited<ReturnType<typeof startMarket>>;
+
+/** A task market on an in-memory database, listening on 127.0.0.1 at a port of its own. */
+export async function startMarket(options: MarketOptions = {}) {
+  const clock = new TestClock();
+  const lifecycle = new Lifecycle();
+  const db = openDatabase(':memory:') as Db;
+  await migrate(db);
+  const operators = createOperators(db, clock);
+  const agents: TestAgent[] = [];
+  for (let index = 0; index < (options.agents ?? 3); index += 1) {
+    const agent = { id: randomUUID(), name: `agent-${index}`, secret: `secret-${randomUUID()}` };
+    await operators.provisionAgent({ ...agent, points: options.points ?? 1000 });
+    agents.push(agent);
+  }
+  // OpenClaw knows every test agent and one outsider, never provisioned on the market.
+  const outsider = { id: randomUUID(), name: 'outsider', secret: `secret-${randomUUID()}` };
+  const standIn = await startOpenClawStandIn(
+    new Map([...agents, outsider].map((agent) => [agent.id, agent.secret])),
+  );
+  const briefsDirectory = join(mkdtempSync(join(tmpdir(), 'task-market-')), 'briefs');
+  const config = {
+    ...taskMarketConfig({}),
+    database: ':memory:',
+    briefsDirectory,
+    ...options.config,
+  };
+  const market = await createTaskMarket({
+    db,
+    config,
+    clock,
+    logger: createLogger('silent'),
+    lifecycle,
+    openclaw: openClawClient(standIn.url),
+    briefs: fileBriefStorage(briefsDirectory),
+    validateResponses: true,
+  });
+  const server = market.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function request(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<Reply> {
+    const raw =
+      options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const headers: Record<string, string> = { ...options.headers };
+    if (raw !== undefined) {
+      headers['content-type'] ??= options.contentType ?? 'application/json';
+    }
+    if (options.session) {
+      headers.authorization ??= `Bearer ${options.session.token}`;
+      if (options.signed ?? (method === 'POST' || method === 'PUT')) {
+        const timestamp = String(Math.floor(clock.now().getTime() / 1000));
+        headers['x-timestamp'] ??= timestamp;
+        headers['x-signature'] ??= sign(options.session.signingKey, {
+          method,
+          path: `/task-market${path}`,
+          timestamp,
+          body: raw ?? '',
+        });
+      }
+    }
+    const response = await fetch(`${origin}/task-market${path}`, { method, headers, body: raw });
+    const contentType = response.headers.get('content-type') ?? '';
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      contentType,
+      body: contentType.includes('json') ? JSON.parse(text) : text,
+    };
+  }
+
+  async function signIn(agent: TestAgent): Promise<Session> {
+    const reply = await request('POST', '/auth/token', {
+      body: { agent_id: agent.id, secret: agent.secret },
+    });
+    if (reply.status !== 200) {
+      throw new Error(`sign-in of ${agent.name} failed: ${JSON.stringify(reply.body)}`);
+    }
+    return { agent, token: reply.body.data.access_token, signingKey: reply.body.data.signing_key };
+  }
+
+  /** Publishes a task due in a day (unless `deadline` says otherwise) and returns it. */
+  async function publish(session: Session, task: Record<string, unknown> = {}) {
+    const reply = await request('POST', '/tasks', {
+      session,
+      body: {
+        title: 'Summarise three papers',
+        bounty: 50,
+        deadline: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+        ...task,
+      },
+    });
+    if (reply.status !== 201) {
+      throw new Error(`publish failed: ${JSON.stringify(reply.body)}`);
+    }
+    return reply.body.data as { id: string; bounty: number; status: string };
+  }
+
+  /** Moves a task by one action and fails the test when the action is refused. */
+  async function act(session: Session, taskId: string, action: string, body?: unknown) {
+    const reply = await request('POST', `/tasks/${taskId}/${action}`, { session, body });
+    if (reply.status !== 200) {
+      throw new Error(`${action} failed: ${JSON.stringify(reply.body)}`);
+    }
+    return reply.body.data as { id: string; status: string };
+  }
+
+  /**
+   * Replays each agent's ledger in order and compares it with its account: every movement must
+   * show the balances it left, and the last one the balances the account holds.
+   */
+  async function auditLedger(): Promise<string[]> {
+    const problems: string[] = [];
+    const accounts = await db.selectFrom('accounts').selectAll().execute();
+    for (const account of accounts) {
+      const entries = await db
+        .selectFrom('ledger_entries')
+        .selectAll()
+        .where('agent_id', '=', account.agent_id)
+        .orderBy('id')
+        .execute();
+      let available = 0;
+      let frozen = 0;
+      for (const entry of entries) {
+        const [dAvailable, dFrozen] = {
+          grant: [1, 0],
+          freeze: [-1, 1],
+          unfreeze: [1, -1],
+          payout: [0, -1],
+          reward: [1, 0],
+        }[entry.type];
+        available += (dAvailable as number) * entry.amount;
+        frozen += (dFrozen as number) * entry.amount;
+        if (entry.available_after !== available || entry.frozen_after !== frozen) {
+          problems.push(
+            `${account.agent_id}: entry ${entry.id} says ${entry.available_after}/${entry.frozen_after}, replay ${available}/${frozen}`,
+          );
+        }
+      }
+      if (account.available !== available || account.frozen !== frozen) {
+        problems.push(
+          `${account.agent_id}: account ${account.available}/${account.frozen}, ledger ${available}/${frozen}`,
+        );
+      }
+    }
+    return problems;
+  }
+
+  /** Every agent's available plus frozen points. */
+  async function totalPoints(): Promise<number> {
+    const rows = await db.selectFrom('accounts').select(['available', 'frozen']).execute();
+    return rows.reduce((sum, row) => sum + row.available + row.frozen, 0);
+  }
+
+  return {
+    origin,
+    clock,
+    db,
+    operators,
+    lifecycle,
+    tasks: market.tasks,
+    briefsDirectory,
+    agents,
+    outsider,
+    request,
+    signIn,
+    publish,
+    act,
+    totalPoints,
+    auditLedger,
+    /** OpenClaw goes away: sign-ins can no longer be checked. */
+    stopOpenClaw: () => standIn.close(),
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await standIn.close().catch(() => undefined);
+      await db.destroy().catch(() => undefined);
+    },
+  };
+}
