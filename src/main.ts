@@ -1,5 +1,6 @@
 // npm start: every service under /<service> on PORT (default 8080).
 
+import { createMockServer } from './mock/server.ts';
 import { createPlatformApp } from './platform/app.ts';
 import { systemClock } from './platform/clock.ts';
 import { builtServices } from './platform/documents.ts';
@@ -10,6 +11,7 @@ import { demoAgents } from './task-market/demo.ts';
 import { startTaskMarket } from './task-market/start.ts';
 
 const port = Number(process.env.PORT ?? 8080);
+const mockPort = Number(process.env.MOCK_PORT ?? 4010);
 const logger = createLogger();
 const lifecycle = new Lifecycle();
 const validateResponses = process.env.NODE_ENV !== 'production';
@@ -21,12 +23,16 @@ const taskMarket = await startTaskMarket({
   lifecycle,
   validateResponses,
 });
-const app = createPlatformApp(builtServices(), [taskMarket.app]);
+const documents = builtServices();
+const app = createPlatformApp(documents, [taskMarket.app]);
+const mock = await createMockServer(documents, process.env.MOCK_LOG_LEVEL);
+mock.listen(mockPort);
 const server = app.listen(port, () => {
   const base = `http://localhost:${port}`;
-  logger.info({ port, validateResponses }, 'listening');
+  logger.info({ port, mockPort, validateResponses }, 'listening');
   process.stdout.write(
     `\napi-contracts on ${base}\n` +
+      `  mock of every document: http://localhost:${mockPort}/<service> (Prefer: example=<CODE>)\n` +
       `  task-market: ${base}/task-market (OpenClaw: ${taskMarket.openclawUrl})\n` +
       (taskMarket.seededDemo
         ? `  demo agents (sign in with POST ${base}/task-market/auth/token):\n${demoAgents
@@ -45,6 +51,8 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   lifecycle.beginShutdown();
   setTimeout(() => process.exit(1), 10_000).unref();
+  mock.close();
+  mock.closeIdleConnections();
   server.close(async () => {
     await taskMarket.close();
     process.exit(0);

@@ -552,7 +552,7 @@ export interface components {
         PublishTaskRequest: {
             title: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @description Points frozen from your available balance until the task ends. */
             bounty: number;
             /**

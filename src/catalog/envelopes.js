@@ -66,6 +66,41 @@ export function errorBody(catalog, entry, occurrence = {}) {
 }
 
 /**
+ * Where each envelope carries the error's code and details, to read a body back.
+ * @type {Record<string, (body: any) => { code: unknown, details?: Record<string, unknown> } | undefined>}
+ */
+const readers = {
+  'task-market': (body) => (body?.code ? { code: body.code, details: body.details } : undefined),
+  'bot-agent': (body) =>
+    body?.error?.code ? { code: body.error.code, details: body.error.details } : undefined,
+  divination: (body) => (body?.code ? { code: body.code, details: body } : undefined),
+  'workflow-cloud': (body) => (body?.code ? { code: body.code } : undefined),
+  podi: (body) => (typeof body?.detail === 'string' ? { code: body.detail } : undefined),
+};
+
+/**
+ * The catalog entry a body (or field value) carries, with its details: the inverse of errorBody.
+ * Undefined for a success (`code: 0`) or a body that is not this service's error.
+ * @param {Catalog} catalog
+ * @param {unknown} body
+ * @returns {{ entry: CatalogEntry, details: Record<string, unknown> | undefined } | undefined}
+ */
+export function identifyError(catalog, body) {
+  const read = readers[catalog.service];
+  const found = read ? read(body) : undefined;
+  if (!found) {
+    return undefined;
+  }
+  const entry = catalog.errors.find(
+    (candidate) =>
+      candidate.code === found.code ||
+      candidate.name === found.code ||
+      (candidate.pattern !== undefined && new RegExp(candidate.pattern).test(String(found.code))),
+  );
+  return entry ? { entry, details: found.details } : undefined;
+}
+
+/**
  * Path of a code's entry on the published error catalog page.
  * @param {Catalog} catalog
  * @param {CatalogEntry} entry

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readApis } from '../build/apis.ts';
 
-/** A service whose bundled document exists in generated/. */
+/** A service whose bundled document exists in generated/, and its catalog. */
 export interface BuiltService {
   service: string;
   document: string;
+  catalog: string;
 }
 
 /** The services `npm run build` produced a document for, in redocly.yaml's order. */
@@ -14,6 +15,7 @@ export function builtServices(root = '.'): BuiltService[] {
     .map((api) => ({
       service: api.service,
       document: join(root, 'generated', api.service, 'openapi.yaml'),
+      catalog: join(root, 'openapi', api.service, 'errors.yaml'),
     }))
     .filter((built) => existsSync(built.document));
 }

@@ -6,6 +6,7 @@ import { compiledLookup } from '../platform/db.ts';
 import type { SecurityScheme } from '../platform/service-app.ts';
 import type { AgentRow, Db } from './database.ts';
 import { TaskMarketError } from './errors.ts';
+import { canonicalRequest } from './signature.ts';
 
 /** Who sent a request: the agent, and the token it used (whose id keys its signatures). */
 export interface Caller {
@@ -158,11 +159,11 @@ export interface SignedRequest {
   body: Buffer | string;
 }
 
-/** HMAC-SHA256 hex of `METHOD\nPATH\nTIMESTAMP\nhex(SHA-256(body))` with the signing key. */
+/** The hex HMAC-SHA256 of the request's canonical text, keyed with the signing key. */
 export function sign(signingKey: string, { method, path, timestamp, body }: SignedRequest): string {
   const bodyHash = createHash('sha256').update(body).digest('hex');
   return createHmac('sha256', signingKey)
-    .update(`${method.toUpperCase()}\n${path}\n${timestamp}\n${bodyHash}`)
+    .update(canonicalRequest(method, path, timestamp, bodyHash))
     .digest('hex');
 }
 

@@ -14,10 +14,41 @@ export interface Pair {
   code: string;
 }
 
+/** A request an operation accepts, built from its document: parameters, credentials, body. */
+export interface ValidRequest {
+  method: string;
+  path: string;
+  params: { path: Record<string, unknown>; query: Record<string, unknown> };
+  headers: Record<string, string>;
+  body?: unknown;
+  contentType?: string;
+}
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  example?: unknown;
+  schema?: Schema;
+}
+interface Schema {
+  type?: string | string[];
+  format?: string;
+  example?: unknown;
+  enum?: unknown[];
+}
+interface Media {
+  schema?: object;
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
 interface Operation {
   operationId: string;
+  parameters?: (Parameter | { $ref: string })[];
+  security?: Record<string, string[]>[];
+  requestBody?: { content: Record<string, Media> };
   'x-errors'?: string[];
-  responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+  responses: Record<string, { content?: Record<string, Media> }>;
 }
 
 /** A generated document with what contract tests need from it. */
@@ -27,6 +58,13 @@ export interface ContractDocument {
   pairs: Pair[];
   /** Checks a body against the schema documented for that status and content type. */
   validate(operationId: string, status: number, contentType: string, body: unknown): string[];
+  /** A request the operation accepts, with the values its document shows. */
+  validRequest(operationId: string): ValidRequest;
+  /** The value of a named example of an operation's response. */
+  example(
+    operationId: string,
+    name: string,
+  ): { status: number; contentType: string; value: unknown };
 }
 
 /** The services whose document has been built, so later documents are covered with no new code. */
@@ -41,48 +79,67 @@ export function loadDocument(service: string): ContractDocument {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
   ajv.addSchema({ ...document, $id: 'doc' });
+  const resolve = <T>(value: T | { $ref: string }): T =>
+    value && typeof value === 'object' && '$ref' in value
+      ? (value.$ref
+          .slice(2)
+          .split('/')
+          .reduce((node, key) => node[key], document) as T)
+      : (value as T);
 
-  const operations = new Map<string, { method: string; path: string; operation: Operation }>();
-  for (const [path, item] of Object.entries<Record<string, Operation>>(document.paths)) {
+  const operations = new Map<
+    string,
+    { method: string; path: string; operation: Operation; parameters: Parameter[] }
+  >();
+  for (const [path, item] of Object.entries<Record<string, unknown>>(document.paths)) {
     for (const method of methods) {
-      const operation = item[method];
+      const operation = item[method] as Operation | undefined;
       if (operation) {
-        operations.set(operation.operationId, { method, path, operation });
+        const parameters = [
+          ...((item.parameters as Operation['parameters']) ?? []),
+          ...(operation.parameters ?? []),
+        ].map((parameter) => resolve<Parameter>(parameter));
+        operations.set(operation.operationId, { method, path, operation, parameters });
       }
     }
   }
-  const pairs = [...operations.values()].flatMap(({ method, path, operation }) =>
-    (operation['x-errors'] ?? []).map((code) => ({
-      operationId: operation.operationId,
-      method,
-      path,
-      code,
-    })),
-  );
+  const find = (operationId: string) => {
+    const found = operations.get(operationId);
+    if (!found) {
+      throw new Error(`${service} documents no operation ${operationId}`);
+    }
+    return found;
+  };
 
   return {
     service,
     basePath: document.servers[0].url,
-    pairs,
+    pairs: [...operations.values()].flatMap(({ method, path, operation }) =>
+      (operation['x-errors'] ?? []).map((code) => ({
+        operationId: operation.operationId,
+        method,
+        path,
+        code,
+      })),
+    ),
+
     validate(operationId, status, contentType, body) {
-      const found = operations.get(operationId);
-      const responses = found?.operation.responses ?? {};
-      const response = responses[String(status)];
+      const { path, method, operation } = find(operationId);
       const type = contentType.split(';')[0]?.trim() ?? '';
-      if (!response?.content?.[type]) {
+      if (!operation.responses[String(status)]?.content?.[type]) {
         return [`${operationId} documents no ${status} ${type} response`];
       }
       const pointer = [
         'paths',
-        found?.path,
-        found?.method,
+        path,
+        method,
         'responses',
         String(status),
         'content',
         type,
         'schema',
       ]
-        .map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1'))
+        .map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1'))
         .join('/');
       const check = ajv.getSchema(`doc#/${pointer}`);
       if (!check) {
@@ -92,5 +149,74 @@ export function loadDocument(service: string): ContractDocument {
         ? []
         : (check.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
     },
+
+    validRequest(operationId) {
+      const { method, path, operation, parameters } = find(operationId);
+      const params = { path: {} as Record<string, unknown>, query: {} as Record<string, unknown> };
+      const headers: Record<string, string> = {};
+      for (const parameter of parameters) {
+        if (parameter.in === 'path' || parameter.required) {
+          const value = parameter.example ?? sample(parameter.schema);
+          if (parameter.in === 'header') {
+            headers[parameter.name] = String(value);
+          } else if (parameter.in === 'path' || parameter.in === 'query') {
+            params[parameter.in][parameter.name] = value;
+          }
+        }
+      }
+      const schemes = document.components?.securitySchemes ?? {};
+      const [requirement = {}] = operation.security ?? document.security ?? [];
+      for (const name of Object.keys(requirement)) {
+        const scheme = resolve<{ type: string; scheme?: string; in?: string; name?: string }>(
+          schemes[name],
+        );
+        if (scheme.type === 'http') {
+          headers.authorization = `${scheme.scheme === 'basic' ? 'Basic' : 'Bearer'} mock-credentials`;
+        } else if (scheme.type === 'apiKey' && scheme.in === 'header' && scheme.name) {
+          headers[scheme.name] = 'mock-credentials';
+        } else if (scheme.type === 'apiKey' && scheme.in === 'query' && scheme.name) {
+          params.query[scheme.name] = 'mock-credentials';
+        }
+      }
+      const content = operation.requestBody?.content ?? {};
+      const [contentType] = Object.keys(content);
+      if (contentType === undefined) {
+        return { method, path, params, headers };
+      }
+      const media = content[contentType] as Media;
+      const body = media.example ?? Object.values(media.examples ?? {})[0]?.value;
+      if (body === undefined) {
+        throw new Error(`${operationId} has no request example for ${contentType}`);
+      }
+      return { method, path, params, headers, body, contentType };
+    },
+
+    example(operationId, name) {
+      const { operation } = find(operationId);
+      for (const [status, response] of Object.entries(operation.responses)) {
+        for (const [contentType, media] of Object.entries(response.content ?? {})) {
+          const example = media.examples?.[name];
+          if (example) {
+            return { status: Number(status), contentType, value: example.value };
+          }
+        }
+      }
+      throw new Error(`${operationId} documents no example ${name}`);
+    },
   };
+}
+
+/** A value a schema accepts, for parameters that show no example. */
+function sample(schema: Schema = {}): unknown {
+  if (schema.example !== undefined) {
+    return schema.example;
+  }
+  if (schema.enum?.length) {
+    return schema.enum[0];
+  }
+  if (schema.format === 'uuid') {
+    return '660e8400-e29b-41d4-a716-446655440002';
+  }
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  return type === 'integer' || type === 'number' ? 1 : type === 'boolean' ? true : 'sample';
 }

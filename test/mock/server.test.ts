@@ -1,0 +1,84 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockServer } from '../../src/mock/server.ts';
+import { builtServices } from '../../src/platform/documents.ts';
+import { loadDocument } from '../support/documents.ts';
+
+let mock: Server;
+let origin: string;
+const task = '/task-market/tasks/660e8400-e29b-41d4-a716-446655440002';
+const authorization = 'Bearer mock-credentials';
+
+beforeAll(async () => {
+  mock = await createMockServer(builtServices());
+  await new Promise<void>((resolve) => mock.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => mock.close(resolve)));
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${origin}${path}`, { headers: { authorization, ...headers } });
+
+describe('the mock', () => {
+  it.each([
+    ['example alone', 'example=TASK_NOT_FOUND', 404, 40401],
+    ['code and example, as plain Prism takes them', 'code=404, example=TASK_NOT_FOUND', 404, 40401],
+    ['a success example', 'example=submitted', 200, 0],
+  ])('answers %s', async (_case, prefer, status, code) => {
+    const answer = await get(task, { prefer });
+    expect(answer.status).toBe(status);
+    expect(((await answer.json()) as { code: number }).code).toBe(code);
+  });
+
+  it('generates a body from the schema on dynamic=true', async () => {
+    const answer = await get(task, { prefer: 'dynamic=true' });
+    const document = loadDocument('task-market');
+    expect(answer.status).toBe(200);
+    expect(document.validate('getTask', 200, 'application/json', await answer.json())).toEqual([]);
+  });
+
+  it('answers an example the operation does not document with the ones it does', async () => {
+    const answer = await get(task, { prefer: 'example=BOT_NOT_FOUND' });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toBe('application/problem+json');
+    expect(await answer.json()).toMatchObject({
+      title: 'Unknown example',
+      detail: 'GET /tasks/{taskId} documents no example named BOT_NOT_FOUND.',
+      examples: { submitted: 200, TASK_NOT_FOUND: 404, RATE_LIMITED: 429 },
+    });
+  });
+
+  it('sends the Retry-After the example’s retry_after asks for', async () => {
+    const answer = await get(task, { prefer: 'example=QUOTA_EXCEEDED' });
+    expect(answer.status).toBe(429);
+    expect(answer.headers.get('retry-after')).toBe('3600');
+  });
+
+  it('checks credentials like the server, and tells what was wrong', async () => {
+    const answer = await fetch(`${origin}${task}`, {
+      headers: { prefer: 'example=TASK_NOT_FOUND' },
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('sl-violations')).toContain('Invalid security scheme used');
+  });
+
+  it('lists the mocked services for an unknown prefix', async () => {
+    const answer = await get('/shop/items');
+    expect(answer.status).toBe(404);
+    expect(await answer.json()).toMatchObject({
+      title: 'Unknown service',
+      services: ['/task-market'],
+    });
+  });
+
+  it('lets a browser ask first (CORS)', async () => {
+    const answer = await fetch(`${origin}${task}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-headers': 'prefer' },
+    });
+    expect(answer.status).toBe(204);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(answer.headers.get('access-control-allow-headers')).toBe('prefer');
+  });
+});
