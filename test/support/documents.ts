@@ -22,6 +22,8 @@ export interface ValidRequest {
   headers: Record<string, string>;
   body?: unknown;
   contentType?: string;
+  /** For multipart bodies, the fields that are files. */
+  fileFields?: string[];
 }
 
 interface Parameter {
@@ -38,7 +40,7 @@ interface Schema {
   enum?: unknown[];
 }
 interface Media {
-  schema?: object;
+  schema?: { $ref?: string; properties?: Record<string, Schema & { contentMediaType?: string }> };
   example?: unknown;
   examples?: Record<string, { value: unknown }>;
 }
@@ -188,7 +190,11 @@ export function loadDocument(service: string): ContractDocument {
       if (body === undefined) {
         throw new Error(`${operationId} has no request example for ${contentType}`);
       }
-      return { method, path, params, headers, body, contentType };
+      const properties = (media.schema ? resolve(media.schema) : {}).properties ?? {};
+      const fileFields = Object.keys(properties).filter(
+        (name) => properties[name]?.contentMediaType || properties[name]?.format === 'binary',
+      );
+      return { method, path, params, headers, body, contentType, fileFields };
     },
 
     example(operationId, name) {
