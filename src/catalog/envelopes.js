@@ -34,15 +34,20 @@ const envelopes = {
       ...optionalDetails(occurrence.details),
     },
   }),
-  divination: (catalog, entry, occurrence) => ({
-    type: catalogEntryUrl(catalog, entry),
-    title: entry.message[catalog.wire.language],
-    status: entry.status,
-    detail: occurrence.detail ?? entry.message[catalog.wire.language],
-    instance: occurrence.instance,
-    code: entry.name,
-    ...occurrence.details,
-  }),
+  // RFC 9457 problems, the details as extension members; a `body` code (a 202) is a status
+  // answer, not a problem.
+  divination: (catalog, entry, occurrence) =>
+    entry.surface === 'body'
+      ? { code: entry.name, message: entry.message[catalog.wire.language], ...occurrence.details }
+      : {
+          type: catalogEntryUrl(catalog, entry),
+          title: entry.message[catalog.wire.language],
+          status: entry.status,
+          detail: occurrence.detail ?? entry.message[catalog.wire.language],
+          instance: occurrence.instance,
+          code: entry.name,
+          ...occurrence.details,
+        },
   'workflow-cloud': (_catalog, entry) => ({ code: entry.code, msg: entry.name, data: null }),
   podi: (_catalog, entry, occurrence) =>
     entry.surface === 'field'

@@ -151,7 +151,7 @@ export async function createMockServer(
       response.setHeader('retry-after', String(retryAfter));
     }
     response.writeHead(output.statusCode);
-    response.end(serialize(output.body));
+    response.end(serialize(output.body, String(response.getHeader('content-type') ?? '')));
   }
 }
 
@@ -204,6 +204,11 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
   }
 }
 
-function serialize(body: unknown): string {
-  return typeof body === 'string' ? body : JSON.stringify(body ?? '');
+function serialize(body: unknown, contentType: string): string {
+  if (typeof body !== 'string') {
+    return JSON.stringify(body ?? '');
+  }
+  // Prism's YAML reader drops the blank line that ends the last event of a stream example, and
+  // an event without it is never dispatched.
+  return contentType.includes('text/event-stream') && !body.endsWith('\n\n') ? `${body}\n` : body;
 }
