@@ -12,6 +12,7 @@ export const catalog = {
     "contentType": "application/json",
     "schema": "Error"
   },
+  "unknownPath": "RESOURCE_NOT_FOUND",
   "groups": [
     {
       "id": "request",

@@ -111,6 +111,15 @@ function checkRules(catalog) {
 
     problems.push(...checkPattern(entry).map((message) => ({ message, path: at('pattern') })));
   });
+  if (catalog.unknownPath !== undefined) {
+    const entry = catalog.errors.find((candidate) => candidate.name === catalog.unknownPath);
+    if (!entry || entry.surface === 'field') {
+      problems.push({
+        message: `unknownPath ${catalog.unknownPath} is not an http or body code of the catalog`,
+        path: ['unknownPath'],
+      });
+    }
+  }
   return problems;
 }
 

@@ -44,6 +44,8 @@ export interface Catalog {
     contentType: string;
     schema: string;
   };
+  /** The code a path the API does not document answers. */
+  unknownPath?: string;
   groups: readonly CatalogGroup[];
   errors: readonly CatalogEntry[];
 }

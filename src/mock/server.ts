@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createLogger } from '@stoplight/prism-core';
 import {
@@ -9,7 +10,7 @@ import {
 } from '@stoplight/prism-http';
 import type { IHttpOperation } from '@stoplight/types';
 import { isLeft } from 'fp-ts/Either';
-import { identifyError } from '../catalog/envelopes.js';
+import { errorBody, identifyError } from '../catalog/envelopes.js';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/types.d.ts';
 import type { BuiltService } from '../platform/documents.ts';
@@ -92,6 +93,23 @@ export async function createMockServer(
     const preferences = parsePrefer(request.headers.prefer as string | undefined);
     const example = preferences.get('example');
     const operation = findOperation(target.examples, method, path);
+    const unknownPath = target.catalog.errors.find(
+      (entry) => entry.name === target.catalog.unknownPath,
+    );
+    if (!operation && unknownPath) {
+      // The service answers paths it does not document with a catalog code, so does its mock.
+      response.writeHead(unknownPath.status, { 'content-type': target.catalog.wire.contentType });
+      response.end(
+        JSON.stringify(
+          errorBody(target.catalog, unknownPath, {
+            details: { method: method.toUpperCase(), path: url.pathname },
+            requestId: `req_${randomUUID()}`,
+            instance: url.pathname,
+          }),
+        ),
+      );
+      return;
+    }
     if (example !== undefined && !preferences.has('code')) {
       const status = operation?.statusOf.get(example);
       if (operation && status === undefined) {

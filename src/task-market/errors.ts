@@ -30,7 +30,7 @@ export const platformCodes: PlatformCodes<ErrorName> = {
   malformedJson: 'INVALID_JSON',
   unsupportedMediaType: 'INVALID_FORMAT',
   payloadTooLarge: 'INVALID_VALUE',
-  notFound: 'RESOURCE_NOT_FOUND',
+  notFound: catalog.unknownPath,
   unavailable: 'SERVICE_UNAVAILABLE',
   databaseUnavailable: 'DATABASE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',

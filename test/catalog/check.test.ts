@@ -107,6 +107,14 @@ describe('checkCatalog', () => {
       says: /must have required property 'en'/,
     },
     {
+      rule: 'code for unknown paths that is not in the catalog',
+      service: 'workflow-cloud',
+      mutate: (c) => {
+        c.unknownPath = 'PATH_UNKNOWN';
+      },
+      says: /unknownPath PATH_UNKNOWN is not an http or body code of the catalog/,
+    },
+    {
       rule: 'unknown field',
       service: 'task-market',
       mutate: (c) => {

@@ -63,6 +63,25 @@ describe('the mock', () => {
     expect(answer.headers.get('sl-violations')).toContain('Invalid security scheme used');
   });
 
+  it.each([
+    ['task-market', 'GET', '/task-market/taskz', 404, { code: 40403 }],
+    ['task-market', 'DELETE', task, 404, { code: 40403 }],
+    [
+      'workflow-cloud',
+      'POST',
+      '/workflow-cloud/task/openapi/craete',
+      200,
+      { code: 412, msg: 'TOKEN_INVALID', data: null },
+    ],
+  ])(
+    'answers an undocumented %s path as the service does',
+    async (_service, method, path, status, body) => {
+      const answer = await fetch(`${origin}${path}`, { method, headers: { authorization } });
+      expect(answer.status).toBe(status);
+      expect(await answer.json()).toMatchObject(body);
+    },
+  );
+
   it('lists the mocked services for an unknown prefix', async () => {
     const answer = await get('/shop/items');
     expect(answer.status).toBe(404);

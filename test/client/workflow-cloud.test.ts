@@ -1,0 +1,74 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createWorkflowCloudClient,
+  isApiError,
+  isSuccess,
+  type WorkflowCloudError,
+} from 'api-contracts/client/workflow-cloud';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { createMockServer } from '../../src/mock/server.ts';
+import { builtServices } from '../../src/platform/documents.ts';
+
+let mock: Server;
+let origin: string;
+
+beforeAll(async () => {
+  mock = await createMockServer(builtServices());
+  await new Promise<void>((resolve) => mock.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => mock.close(resolve)));
+
+const status = (prefer?: string) =>
+  createWorkflowCloudClient({ origin, retry: false }).POST('/task/openapi/status', {
+    body: { apiKey: '4a6c7e2f9b1d3e5a7c9f0b2d4e6a8c1f', taskId: '1887952812474667009' },
+    headers: prefer ? { prefer } : {},
+  });
+
+describe('the HTTP 200 envelope', () => {
+  it('narrows to the success when code is 0', async () => {
+    const { data, response } = await status();
+    expect(response.status).toBe(200);
+    expect(isSuccess(data)).toBe(true);
+    if (isSuccess(data)) {
+      expectTypeOf(data.code).toEqualTypeOf<0>();
+      expectTypeOf(data.data).toEqualTypeOf<'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED'>();
+      expect(data.data).toBe('RUNNING');
+    }
+  });
+
+  it('narrows to an error, by code, though the status is 200', async () => {
+    const { data, error, response } = await status('example=TASK_NOT_FOUNED');
+    expect(response.status).toBe(200);
+    expect(error).toBeUndefined();
+    expect(isSuccess(data)).toBe(false);
+    if (!isSuccess(data) && data) {
+      expectTypeOf(data).toEqualTypeOf<WorkflowCloudError>();
+      expectTypeOf(data.data).toEqualTypeOf<null>();
+    }
+    expect(isApiError(data, 'TASK_NOT_FOUNED')).toBe(true);
+    if (isApiError(data, 'TASK_NOT_FOUNED')) {
+      expectTypeOf(data.code).toEqualTypeOf<423>();
+      expect(data).toEqual({ code: 423, msg: 'TASK_NOT_FOUNED', data: null });
+    }
+  });
+
+  it('retries a retryable code in a 200 answer', async () => {
+    let calls = 0;
+    const client = createWorkflowCloudClient({
+      origin,
+      headers: { prefer: 'example=TASK_QUEUE_MAXED' },
+      retry: { retries: 2, sleep: async () => {} },
+      fetch: (request) => {
+        calls += 1;
+        return fetch(request);
+      },
+    });
+    const { data } = await client.POST('/task/openapi/create', {
+      body: { apiKey: '4a6c7e2f9b1d3e5a7c9f0b2d4e6a8c1f', workflowId: '1887949562932002817' },
+    });
+    expect(isApiError(data, 'TASK_QUEUE_MAXED')).toBe(true);
+    expect(calls).toBe(3);
+  });
+});
