@@ -96,13 +96,24 @@ export function identifyError(catalog, body) {
   if (!found) {
     return undefined;
   }
-  const entry = catalog.errors.find(
-    (candidate) =>
-      candidate.code === found.code ||
-      candidate.name === found.code ||
-      (candidate.pattern !== undefined && new RegExp(candidate.pattern).test(String(found.code))),
-  );
+  const entry = entryOfCode(catalog, found.code);
   return entry ? { entry, details: found.details } : undefined;
+}
+
+/**
+ * The catalog entry of a code as it travels: its wire code, its name, or a concrete spelling of
+ * a pattern (`ERR|Q1001|…`, `COZE_HTTP_502`). Undefined for anything else.
+ * @param {Catalog} catalog
+ * @param {unknown} code
+ * @returns {CatalogEntry | undefined}
+ */
+export function entryOfCode(catalog, code) {
+  return catalog.errors.find(
+    (candidate) =>
+      candidate.code === code ||
+      candidate.name === code ||
+      (candidate.pattern !== undefined && new RegExp(candidate.pattern).test(String(code))),
+  );
 }
 
 /**

@@ -12,8 +12,11 @@ const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /**
  * Preprocessor (so it runs in lint as well as bundle): turns each operation's
- * `x-errors: [NAME, …]` into its error responses, one named example per code, and fills the
- * `enum` of every schema marked `x-error-codes: code | name` from the catalog.
+ * `x-errors: [NAME, …]` into named examples, one per code, and fills the `enum` of every schema
+ * marked `x-error-codes: code | name` (of the codes of one `x-error-surface`, when it says) from
+ * the catalog. An `http` code becomes an example of the error response of its status, a `body`
+ * code one of the operation's own response of its status, a `field` code one of the resource
+ * the operation answers, carrying the code where `x-error-field` says.
  */
 export function expandXErrors() {
   /** @type {ResolvedCatalog | undefined} */
@@ -32,7 +35,10 @@ export function expandXErrors() {
       enter(/** @type {any} */ schema) {
         const catalog = resolved?.catalog;
         if (catalog && typeof schema['x-error-codes'] === 'string') {
-          Object.assign(schema, codeSchema(catalog, schema['x-error-codes']));
+          const entries = catalog.errors.filter(
+            (entry) => !schema['x-error-surface'] || entry.surface === schema['x-error-surface'],
+          );
+          Object.assign(schema, codeSchema(entries, schema['x-error-codes']));
         }
       },
     },
@@ -99,7 +105,41 @@ function expandOperation(operation, { catalog, byName }, where) {
     }
   }
 
+  const carrier = operation['x-error-field'];
+  for (const [status, group] of groupByStatus(entries.filter((e) => e.surface === 'field'))) {
+    const media = firstMedia(operation.responses[status]);
+    const base = media && Object.values(media.examples ?? {})[0];
+    if (base && typeof carrier?.path === 'string') {
+      for (const entry of group) {
+        media.examples[entry.name] = {
+          summary: `${label(entry)}: ${entry.message.en}`,
+          value: withField(base.value, carrier, errorBody(catalog, entry)),
+        };
+      }
+    }
+  }
+
   operation.responses = sortByStatus(operation.responses);
+}
+
+/**
+ * A resource that carries a failure: the operation's first example with `x-error-field.path`
+ * (dotted) set to the code and the fields of `x-error-field.with` set as a failure shows them.
+ * @param {unknown} example
+ * @param {{ path: string, with?: Record<string, unknown> }} carrier
+ * @param {unknown} code
+ */
+function withField(example, carrier, code) {
+  const value = { ...structuredClone(/** @type {object} */ (example)), ...carrier.with };
+  const keys = carrier.path.split('.');
+  const last = /** @type {string} */ (keys.pop());
+  let node = /** @type {Record<string, any>} */ (value);
+  for (const key of keys) {
+    node[key] = { ...node[key] };
+    node = node[key];
+  }
+  node[last] = code;
+  return value;
 }
 
 /**
@@ -137,20 +177,24 @@ function describeStatus(catalog, status, entries) {
 }
 
 /**
- * @param {Catalog} catalog
- * @param {string} field `code` (wire codes) or `name`
+ * The catalog's codes as a schema: the enum of their wire codes (`code`) or of their names
+ * (`name`), names with a dynamic suffix as patterns.
+ * @param {readonly CatalogEntry[]} entries the codes a schema marked `x-error-surface` may hold
+ * @param {string} field `code` or `name`
  */
-function codeSchema(catalog, field) {
+function codeSchema(entries, field) {
   if (field === 'code') {
-    return { enum: catalog.errors.map((entry) => entry.code).filter((code) => code !== undefined) };
+    return { enum: entries.map((entry) => entry.code).filter((code) => code !== undefined) };
   }
-  const fixed = catalog.errors.filter((entry) => entry.pattern === undefined);
-  const patterned = catalog.errors.filter((entry) => entry.pattern !== undefined);
+  const fixed = entries.filter((entry) => entry.pattern === undefined);
+  const patterned = entries.filter((entry) => entry.pattern !== undefined);
   const names = { enum: fixed.map((entry) => entry.name) };
   if (patterned.length === 0) {
     return names;
   }
-  return { anyOf: [names, ...patterned.map((entry) => ({ pattern: entry.pattern }))] };
+  // Each branch says `string`, else the generated type of a pattern branch is `unknown`.
+  const spelled = patterned.map((entry) => ({ type: 'string', pattern: entry.pattern }));
+  return { anyOf: [names, ...spelled] };
 }
 
 /** @param {CatalogEntry} entry */

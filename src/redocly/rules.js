@@ -69,6 +69,15 @@ export function xErrorsKnown() {
               message: `x-errors: ${name} is a ${entry.status} answer of this operation: document that response with JSON content`,
               location: at,
             });
+          } else if (
+            entry.surface === 'field' &&
+            (typeof operation['x-error-field']?.path !== 'string' ||
+              !hasJsonExample(operation, entry.status))
+          ) {
+            ctx.report({
+              message: `x-errors: ${name} is carried by a field of the ${entry.status} answer: give the operation x-error-field (path of the field) and an example of that answer`,
+              location: at,
+            });
           }
           seen.add(name);
         });
@@ -115,4 +124,15 @@ export function xErrorsUsed() {
 function hasJsonResponse(operation, status) {
   const content = operation.responses?.[String(status)]?.content ?? {};
   return Object.keys(content).some((type) => type.includes('json'));
+}
+
+/**
+ * @param {any} operation
+ * @param {number} status
+ */
+function hasJsonExample(operation, status) {
+  const content = operation.responses?.[String(status)]?.content ?? {};
+  return Object.entries(content).some(
+    ([type, media]) => type.includes('json') && Object.keys(media?.examples ?? {}).length > 0,
+  );
 }

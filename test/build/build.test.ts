@@ -94,6 +94,13 @@ describe('npm run build', () => {
       to: '\n',
       says: 'operation getPointsBalance has no x-errors',
     },
+    {
+      problem: 'a field code without the field that carries it',
+      file: 'openapi/podi/paths/tasks_{taskId}.yaml',
+      from: '  x-error-field:\n    path: error_message\n',
+      to: '  x-error-field:\n',
+      says: 'x-errors: TASK_FAILED is carried by a field of the 200 answer',
+    },
   ];
 
   it.each(breaks)('fails on $problem, naming it', ({ file, from, to, says }) => {

@@ -1,28 +1,21 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   createDivinationClient,
   isApiError,
   type RunEvent,
   runEvents,
 } from 'api-contracts/client/divination';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { createMockServer } from '../../src/mock/server.ts';
-import { builtServices } from '../../src/platform/documents.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { loadDocument } from '../support/documents.ts';
+import { useMock } from '../support/mock.ts';
 
-let mock: Server;
-let origin: string;
-
-beforeAll(async () => {
-  mock = await createMockServer(builtServices());
-  await new Promise<void>((resolve) => mock.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => mock.close(resolve)));
+const mockOrigin = useMock();
 
 const client = () =>
-  createDivinationClient({ origin, headers: { authorization: 'Bearer mock' }, retry: false });
+  createDivinationClient({
+    origin: mockOrigin(),
+    headers: { authorization: 'Bearer mock' },
+    retry: false,
+  });
 const runInput = loadDocument('divination').validRequest('runAgent').body as never;
 
 describe('runEvents', () => {

@@ -7,30 +7,22 @@ import {
   isApiError,
   signRequests,
 } from 'api-contracts/client/task-market';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { createMockServer } from '../../src/mock/server.ts';
-import { builtServices } from '../../src/platform/documents.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { useMock } from '../support/mock.ts';
 import { startMarket } from '../task-market/harness.ts';
 
 const taskId = '660e8400-e29b-41d4-a716-446655440002';
-let mock: Server;
-let mockOrigin: string;
+const mockOrigin = useMock();
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-beforeAll(async () => {
-  mock = await createMockServer(builtServices());
-  mockOrigin = await listen(mock);
-});
-afterAll(() => new Promise((resolve) => mock.close(resolve)));
-
 describe('isApiError', () => {
   it('narrows an error to the code it names', async () => {
     const client = createTaskMarketClient({
-      origin: mockOrigin,
+      origin: mockOrigin(),
       headers: { authorization: 'Bearer mock', prefer: 'example=TASK_NOT_FOUND' },
     });
     const { data, error } = await client.GET('/tasks/{taskId}', { params: { path: { taskId } } });

@@ -1,27 +1,16 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   createWorkflowCloudClient,
   isApiError,
   isSuccess,
   type WorkflowCloudError,
 } from 'api-contracts/client/workflow-cloud';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { createMockServer } from '../../src/mock/server.ts';
-import { builtServices } from '../../src/platform/documents.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { useMock } from '../support/mock.ts';
 
-let mock: Server;
-let origin: string;
-
-beforeAll(async () => {
-  mock = await createMockServer(builtServices());
-  await new Promise<void>((resolve) => mock.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => mock.close(resolve)));
+const mockOrigin = useMock();
 
 const status = (prefer?: string) =>
-  createWorkflowCloudClient({ origin, retry: false }).POST('/task/openapi/status', {
+  createWorkflowCloudClient({ origin: mockOrigin(), retry: false }).POST('/task/openapi/status', {
     body: { apiKey: '4a6c7e2f9b1d3e5a7c9f0b2d4e6a8c1f', taskId: '1887952812474667009' },
     headers: prefer ? { prefer } : {},
   });
@@ -57,7 +46,7 @@ describe('the HTTP 200 envelope', () => {
   it('retries a retryable code in a 200 answer', async () => {
     let calls = 0;
     const client = createWorkflowCloudClient({
-      origin,
+      origin: mockOrigin(),
       headers: { prefer: 'example=TASK_QUEUE_MAXED' },
       retry: { retries: 2, sleep: async () => {} },
       fetch: (request) => {

@@ -1,25 +1,14 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
-import { createMockServer } from '../../src/mock/server.ts';
-import { builtServices } from '../../src/platform/documents.ts';
 import { documentedServices, loadDocument } from '../support/documents.ts';
+import { useMock } from '../support/mock.ts';
 
 // Consumer contract tests: every (operation, code) pair of every built document, asked of the
 // mock with only `Prefer: example=<CODE>`, through the service's typed client.
 
-let mock: Server;
-let origin: string;
-
-beforeAll(async () => {
-  mock = await createMockServer(builtServices());
-  await new Promise<void>((resolve) => mock.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => mock.close(resolve)));
+const mockOrigin = useMock();
 
 /** `task-market` → `createTaskMarketClient`, the factory each src/client/<service>.ts exports. */
 const factoryName = (service: string) =>
@@ -43,7 +32,7 @@ describe.each(documentedServices())('%s mock', (service) => {
 
   beforeAll(async () => {
     const module = await import(`../../src/client/${service}.ts`);
-    client = module[factoryName(service)]({ origin, retry: false });
+    client = module[factoryName(service)]({ origin: mockOrigin(), retry: false });
   });
   afterAll(() => {
     process.stdout.write(`\n${service} mock: ${passed.length}/${document.pairs.length} pairs\n`);

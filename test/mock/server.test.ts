@@ -1,24 +1,13 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMockServer } from '../../src/mock/server.ts';
-import { builtServices } from '../../src/platform/documents.ts';
+import { describe, expect, it } from 'vitest';
 import { loadDocument } from '../support/documents.ts';
+import { useMock } from '../support/mock.ts';
 
-let mock: Server;
-let origin: string;
+const mockOrigin = useMock();
 const task = '/task-market/tasks/660e8400-e29b-41d4-a716-446655440002';
 const authorization = 'Bearer mock-credentials';
 
-beforeAll(async () => {
-  mock = await createMockServer(builtServices());
-  await new Promise<void>((resolve) => mock.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(mock.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => mock.close(resolve)));
-
 const get = (path: string, headers: Record<string, string> = {}) =>
-  fetch(`${origin}${path}`, { headers: { authorization, ...headers } });
+  fetch(`${mockOrigin()}${path}`, { headers: { authorization, ...headers } });
 
 describe('the mock', () => {
   it.each([
@@ -56,7 +45,7 @@ describe('the mock', () => {
   });
 
   it('checks credentials like the server, and tells what was wrong', async () => {
-    const answer = await fetch(`${origin}${task}`, {
+    const answer = await fetch(`${mockOrigin()}${task}`, {
       headers: { prefer: 'example=TASK_NOT_FOUND' },
     });
     expect(answer.status).toBe(401);
@@ -76,7 +65,7 @@ describe('the mock', () => {
   ])(
     'answers an undocumented %s path as the service does',
     async (_service, method, path, status, body) => {
-      const answer = await fetch(`${origin}${path}`, { method, headers: { authorization } });
+      const answer = await fetch(`${mockOrigin()}${path}`, { method, headers: { authorization } });
       expect(answer.status).toBe(status);
       expect(await answer.json()).toMatchObject(body);
     },
@@ -92,7 +81,7 @@ describe('the mock', () => {
   });
 
   it('lets a browser ask first (CORS)', async () => {
-    const answer = await fetch(`${origin}${task}`, {
+    const answer = await fetch(`${mockOrigin()}${task}`, {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:5173', 'access-control-request-headers': 'prefer' },
     });

@@ -17,6 +17,7 @@ interface Response {
 }
 interface Operation {
   'x-errors': string[];
+  'x-error-field'?: { path: string };
   responses: Record<string, Response>;
 }
 type PathItem = Record<string, Operation | undefined>;
@@ -40,10 +41,21 @@ describe.each(services)('generated/%s/openapi.yaml', (service) => {
       for (const name of operation['x-errors']) {
         const entry = catalog.errors.find((candidate) => candidate.name === name);
         expect(entry, `${method} ${path}: ${name} in the catalog`).toBeDefined();
-        if (!entry || entry.surface === 'field') {
+        if (!entry) {
           continue;
         }
         const response = operation.responses[String(entry.status)];
+        if (entry.surface === 'field') {
+          const field = operation['x-error-field']?.path ?? '';
+          const value = Object.values(response?.content ?? {})[0]?.examples?.[name]?.value;
+          const carried = field
+            .split('.')
+            .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], value);
+          expect(carried, `${method} ${path}: ${name} in ${field}`).toEqual(
+            errorBody(catalog, entry),
+          );
+          continue;
+        }
         const type = entry.surface === 'http' ? catalog.wire.contentType : 'application/json';
         const example = response?.content?.[type]?.examples?.[name];
         expect(example, `${method} ${path}: ${name} under ${entry.status}`).toBeDefined();
@@ -97,6 +109,19 @@ describe.each(services)('generated/%s/openapi.yaml', (service) => {
     const schema = JSON.stringify(document.components.schemas[catalog.wire.schema]);
     for (const entry of catalog.errors.filter((e) => e.surface === 'http')) {
       expect(schema).toContain(JSON.stringify(entry.code ?? entry.name));
+    }
+  });
+
+  it('spells each field code in the schemas marked to carry them, patterns included', () => {
+    const carriers = Object.values<Record<string, unknown>>(document.components.schemas).filter(
+      (schema) => schema['x-error-surface'] === 'field',
+    );
+    const fieldCodes = catalog.errors.filter((e) => e.surface === 'field');
+    expect(carriers.length > 0).toBe(fieldCodes.length > 0);
+    for (const schema of carriers.map((carrier) => JSON.stringify(carrier))) {
+      for (const entry of fieldCodes) {
+        expect(schema).toContain(JSON.stringify(entry.pattern ?? entry.name));
+      }
     }
   });
 });
