@@ -1,4 +1,5 @@
-// npm start: every service under /<service> on PORT (default 8080).
+// npm start (after npm run docs): every service under /<service> on PORT (default 8080), the
+// docs under /docs, and the mock of every document on MOCK_PORT (default 4010).
 
 import { createMockServer } from './mock/server.ts';
 import { createPlatformApp } from './platform/app.ts';
@@ -32,6 +33,7 @@ const server = app.listen(port, () => {
   logger.info({ port, mockPort, validateResponses }, 'listening');
   process.stdout.write(
     `\napi-contracts on ${base}\n` +
+      `  docs: ${base}/docs\n` +
       `  mock of every document: http://localhost:${mockPort}/<service> (Prefer: example=<CODE>)\n` +
       `  task-market: ${base}/task-market (OpenClaw: ${taskMarket.openclawUrl})\n` +
       (taskMarket.seededDemo

@@ -1,22 +1,36 @@
 import express, { type Express } from 'express';
+import { docsRouter } from '../docs/serve.ts';
 import type { BuiltService } from './documents.ts';
 
 /**
- * The platform: each service app (mounted at its own /<service>), every bundled document at
- * /openapi/<service>.yaml, and an index of them at /.
+ * The platform: each service app (mounted at its own /<service>), the docs built into `docsDir`
+ * under /docs, every bundled document at /openapi/<service>.yaml, and an index of them at /.
  */
-export function createPlatformApp(documents: BuiltService[], services: Express[]): Express {
+export function createPlatformApp(
+  documents: BuiltService[],
+  services: Express[],
+  docsDir = 'dist/docs',
+): Express {
   const app = express();
   app.disable('x-powered-by');
   for (const service of services) {
     app.use(service);
   }
+  app.use(
+    docsRouter(
+      docsDir,
+      documents.map(({ service }) => service),
+    ),
+  );
   app.get('/', (_request, response) => {
     response.json({
+      docs: '/docs',
       apis: documents.map(({ service }) => ({
         service,
         base: `/${service}`,
         document: `/openapi/${service}.yaml`,
+        docs: `/docs/${service}`,
+        errors: `/docs/${service}/errors`,
       })),
     });
   });

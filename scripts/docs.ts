@@ -1,0 +1,13 @@
+// npm run docs [-- --out <dir>]: the API docs of every built document, into dist/docs.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildDocs } from '../src/docs/build.ts';
+import { builtServices } from '../src/platform/documents.ts';
+
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const out = resolve(values.out ?? 'dist/docs');
+const started = performance.now();
+const services = builtServices();
+await buildDocs(services, out);
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`built the docs of ${services.length} APIs into ${out} in ${seconds} s`);
