@@ -9,7 +9,7 @@ for candidate in "${CHROMIUM_PATH:-}" /usr/bin/chromium /usr/bin/chromium-browse
   if [ -n "$candidate" ] && [ -x "$candidate" ]; then chromium="$candidate"; break; fi
 done
 packages=""
-[ -n "$chromium" ] || packages="chromium"
+[ -n "$chromium" ] || packages=" chromium"
 fc-list :lang=zh 2>/dev/null | grep -q . || packages="$packages fonts-wqy-microhei"
 [ -n "$packages" ] || exit 0
 
