@@ -2,7 +2,7 @@
 // `stack` is the task market (validator, auth, limits, SQLite file, logs); `bare` is Express
 // answering the same routes with fixed JSON; `validator` is bare plus the request validator.
 // Prints what the benchmark needs as one JSON line.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,13 @@ import { taskMarketConfig } from '../src/task-market/config.ts';
 import { startTaskMarket } from '../src/task-market/start.ts';
 
 const kind = process.argv[2];
-process.once('SIGTERM', () => process.exit(0));
-process.once('SIGINT', () => process.exit(0));
 const directory = mkdtempSync(join(tmpdir(), 'bench-'));
+const stop = () => {
+  rmSync(directory, { recursive: true, force: true });
+  process.exit(0);
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
 const publish = { title: 'Benchmark task', bounty: 1, deadline: '2099-01-01T00:00:00Z' };
 const body = JSON.stringify(publish);
 
