@@ -44,6 +44,9 @@ describe('npm start', () => {
       body: JSON.stringify({ agent_id: atlas?.id, secret: atlas?.secret }),
     });
     expect(signIn.status).toBe(200);
+    const document = await fetch(`http://127.0.0.1:${port}/openapi/task-market.yaml`);
+    expect(document.status).toBe(200);
+    expect(await document.text()).toContain('title: Task market API');
     const mocked = await fetch(`http://127.0.0.1:${mockPort}/task-market/points`, {
       headers: { authorization: 'Bearer mock', prefer: 'example=SERVICE_UNAVAILABLE' },
     });

@@ -1,12 +1,14 @@
 import { resolve } from 'node:path';
 import express, { type Response, type Router } from 'express';
+import type { BuiltService } from '../platform/documents.ts';
 import { contentSecurityPolicy } from './html.ts';
 
 /**
  * The docs `npm run docs` built into `dir`: the landing page at /docs, each service's reference
- * at /docs/<service> and its error catalog at /docs/<service>/errors.
+ * at /docs/<service> and its error catalog at /docs/<service>/errors; and the bundled documents
+ * the landing page links to, at /openapi/<service>.yaml.
  */
-export function docsRouter(dir: string, services: readonly string[]): Router {
+export function docsRouter(dir: string, documents: readonly BuiltService[]): Router {
   const root = resolve(dir);
   const router = express.Router();
   const send = (file: string) => (_request: unknown, response: Response) => {
@@ -21,9 +23,12 @@ export function docsRouter(dir: string, services: readonly string[]): Router {
     );
   };
   router.get('/docs', send('index.html'));
-  for (const service of services) {
+  for (const { service, document } of documents) {
     router.get(`/docs/${service}`, send(`${service}/index.html`));
     router.get(`/docs/${service}/errors`, send(`${service}/errors.html`));
+    router.get(`/openapi/${service}.yaml`, (_request, response) => {
+      response.type('application/yaml').sendFile(resolve(document));
+    });
   }
   return router;
 }

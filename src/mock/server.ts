@@ -9,10 +9,12 @@ import {
   ProblemJsonError,
 } from '@stoplight/prism-http';
 import type { IHttpOperation } from '@stoplight/types';
+import express from 'express';
 import { isLeft } from 'fp-ts/Either';
 import { errorBody, identifyError } from '../catalog/envelopes.js';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog } from '../catalog/types.d.ts';
+import { docsRouter } from '../docs/serve.ts';
 import type { BuiltService } from '../platform/documents.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
 import { formatPrefer, parsePrefer } from './prefer.ts';
@@ -41,11 +43,13 @@ const config: IHttpConfig = {
  * Prism for every generated document behind one port, each under /<service> like the server.
  * On top of Prism: `Prefer: example=<CODE>` alone answers that example with the status it is
  * documented under (plain Prism also needs `code=`), and an example the operation does not
- * document is a 400 problem+json that lists the ones it does.
+ * document is a 400 problem+json that lists the ones it does. The docs built into `docsDir` and
+ * the documents are served as on the server, so relative links (divination's `type`) work.
  */
 export async function createMockServer(
   services: BuiltService[],
   logLevel = 'silent',
+  docsDir = 'dist/docs',
 ): Promise<Server> {
   const logger = createLogger('MOCK', { level: logLevel });
   const prism = createInstance(config, { logger });
@@ -58,6 +62,12 @@ export async function createMockServer(
       examples: indexExamples(operations),
     });
   }
+  const docs = express()
+    .use(docsRouter(docsDir, services))
+    .use((request, response) => {
+      const detail = `No docs page or document at ${request.path}; the docs start at /docs.`;
+      problem(response, 404, 'Unknown docs page', detail);
+    });
 
   return createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -81,6 +91,10 @@ export async function createMockServer(
     }
     const url = new URL(request.url ?? '/', 'http://mock');
     const [, service = '', ...rest] = url.pathname.split('/');
+    if (service === 'docs' || service === 'openapi') {
+      docs(request, response);
+      return;
+    }
     const target = mocked.get(service);
     if (!target) {
       problem(response, 404, 'Unknown service', `No mocked service at /${service}.`, {

@@ -16,12 +16,7 @@ export function createPlatformApp(
   for (const service of services) {
     app.use(service);
   }
-  app.use(
-    docsRouter(
-      docsDir,
-      documents.map(({ service }) => service),
-    ),
-  );
+  app.use(docsRouter(docsDir, documents));
   app.get('/', (_request, response) => {
     response.json({
       docs: '/docs',
@@ -34,11 +29,6 @@ export function createPlatformApp(
       })),
     });
   });
-  for (const { service, document } of documents) {
-    app.get(`/openapi/${service}.yaml`, (_request, response) => {
-      response.type('application/yaml').sendFile(document, { root: process.cwd() });
-    });
-  }
   app.use((request, response) => {
     response.status(404).json({ error: 'not found', path: request.path, apis: '/' });
   });

@@ -16,7 +16,13 @@ beforeAll(async () => {
   writeFileSync(join(docs, 'index.html'), '<h1>landing</h1>');
   writeFileSync(join(docs, 'podi', 'index.html'), '<h1>reference</h1>');
   writeFileSync(join(docs, 'podi', 'errors.html'), '<h1>catalog</h1>');
-  const app = express().use(docsRouter(docs, ['podi', 'bot-agent']));
+  writeFileSync(join(docs, 'podi.yaml'), 'openapi: 3.1.0\n');
+  const built = (service: string) => ({
+    service,
+    document: join(docs, 'podi.yaml'),
+    catalog: `openapi/${service}/errors.yaml`,
+  });
+  const app = express().use(docsRouter(docs, [built('podi'), built('bot-agent')]));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -35,6 +41,13 @@ describe('docsRouter', () => {
     expect(answer.headers.get('content-type')).toContain('text/html');
     expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await answer.text()).toContain(page);
+  });
+
+  it('serves the bundled document the landing page links to', async () => {
+    const answer = await fetch(`${origin}/openapi/podi.yaml`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toContain('application/yaml');
+    expect(await answer.text()).toBe('openapi: 3.1.0\n');
   });
 
   it('says how to build the docs of a service not built yet', async () => {

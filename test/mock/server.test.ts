@@ -1,8 +1,16 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDocument } from '../support/documents.ts';
 import { useMock } from '../support/mock.ts';
 
-const mockOrigin = useMock();
+// A stand-in for what `npm run docs` builds: the page divination's error bodies link to.
+const docsDir = mkdtempSync(join(tmpdir(), 'mock-docs-'));
+mkdirSync(join(docsDir, 'divination'));
+writeFileSync(join(docsDir, 'divination', 'errors.html'), '<h1>divination error catalog</h1>');
+
+const mockOrigin = useMock(docsDir);
 const task = '/task-market/tasks/660e8400-e29b-41d4-a716-446655440002';
 const authorization = 'Bearer mock-credentials';
 
@@ -70,6 +78,28 @@ describe('the mock', () => {
       expect(await answer.json()).toMatchObject(body);
     },
   );
+
+  it('serves the docs, so an error body’s link to its catalog entry works', async () => {
+    const answer = await get('/divination/profile', { prefer: 'example=PROFILE_NOT_FOUND' });
+    const { type } = (await answer.json()) as { type: string };
+    expect(type).toBe('/docs/divination/errors#PROFILE_NOT_FOUND');
+    const page = await fetch(new URL(type, mockOrigin()));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('divination error catalog');
+  });
+
+  it('serves the bundled documents, as the docs’ landing page links to them', async () => {
+    const answer = await get('/openapi/divination.yaml');
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('title: Divination');
+  });
+
+  it('answers a docs page that does not exist with a problem', async () => {
+    const answer = await get('/docs/shop');
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get('content-type')).toBe('application/problem+json');
+    expect(await answer.json()).toMatchObject({ title: 'Unknown docs page' });
+  });
 
   it('lists the mocked services for an unknown prefix', async () => {
     const answer = await get('/shop/items');

@@ -6,13 +6,14 @@ import { builtServices } from '../../src/platform/documents.ts';
 
 /**
  * Runs the mock of every built document on 127.0.0.1, on a port the system picks, around the
- * tests of the calling file. Returns its origin, known once those tests run.
+ * tests of the calling file, with the docs of `docsDir`. Returns its origin, known once those
+ * tests run.
  */
-export function useMock(): () => string {
+export function useMock(docsDir?: string): () => string {
   let mock: Server | undefined;
   let origin = '';
   beforeAll(async () => {
-    const server = await createMockServer(builtServices());
+    const server = await createMockServer(builtServices(), 'silent', docsDir);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     mock = server;
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
