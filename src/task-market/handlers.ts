@@ -3,7 +3,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Context, Handlers, OperationTypes } from '../platform/handlers.ts';
 import type { Auth, Caller } from './auth.ts';
 import type { BriefStorage } from './briefs.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { newestFirstPage } from './cursor.ts';
 import type { Db } from './database.ts';
 import { TaskMarketError } from './errors.ts';
 import { mayReadBrief } from './lifecycle.ts';
@@ -101,24 +101,7 @@ export function createHandlers({
       if (task_id) {
         query = query.where('task_id', '=', task_id);
       }
-      if (cursor) {
-        const [createdAt, id] = decodeCursor(cursor);
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', createdAt),
-            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      const nextCursor =
-        rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null;
+      const { items, nextCursor } = await newestFirstPage(query, cursor, limit);
       return {
         status: 200,
         body: ok(context.requestId, { items: items.map(ledgerView), next_cursor: nextCursor }),

@@ -2,7 +2,7 @@ import type { Clock } from '../platform/clock.ts';
 import { compiledLookup, isUniqueViolation } from '../platform/db.ts';
 import { uuidv7 } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { newestFirstPage } from './cursor.ts';
 import type { Db, TaskRow, TaskStatus, Trx } from './database.ts';
 import { TaskMarketError } from './errors.ts';
 import { ledger } from './ledger.ts';
@@ -161,26 +161,7 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
       if (filters.executor_id) {
         query = query.where('executor_id', '=', filters.executor_id);
       }
-      if (filters.cursor) {
-        const [createdAt, id] = decodeCursor(filters.cursor);
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', createdAt),
-            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
-          ]),
-        );
-      }
-      const rows = await query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
-      };
+      return newestFirstPage(query, filters.cursor, limit);
     },
 
     claim: (taskId: string, agentId: string) =>
