@@ -23,9 +23,9 @@ export function readDocument(file: string): OpenApiDocument {
 }
 
 /**
- * express-openapi-validator for one path of a document. The validator compiles the matcher of
- * every path it knows on every request, so each route gets one that knows only its own path;
- * and building one dereferences the whole document, so each is built once per process.
+ * express-openapi-validator for one path of a document. The validator tries the paths it knows
+ * one by one on every request, so each route gets one that knows only its own path; and building
+ * one dereferences the whole document, so each is built once per process.
  */
 export function pathValidator(file: string, path: string, validateResponses: boolean) {
   const key = `${file}#${path}#${validateResponses}`;
