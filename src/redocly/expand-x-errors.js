@@ -89,7 +89,8 @@ function expandOperation(operation, { catalog, byName }, where) {
     response.content[catalog.wire.contentType] ??= { schema: { $ref: where.errorSchemaRef } };
     const media = response.content[catalog.wire.contentType];
     addExamples(media, catalog, group, where.instance);
-    if (status === '429') {
+    // The server and the mock send Retry-After whenever the body carries `retry_after`.
+    if (status === '429' || group.some((entry) => typeof entry.details?.retry_after === 'number')) {
       response.headers ??= {};
       response.headers['Retry-After'] ??= {
         description: 'Seconds to wait before sending the request again.',

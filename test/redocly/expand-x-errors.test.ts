@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readApis } from '../../src/build/apis.ts';
 import { errorBody, sampleRequestId } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
+import { builtServices } from '../../src/platform/documents.ts';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
 
@@ -21,13 +21,9 @@ interface Operation {
   responses: Record<string, Response>;
 }
 type PathItem = Record<string, Operation | undefined>;
-const services = readApis('.')
-  .filter((api) => api.exists)
-  .map((api) => api.service);
-
-describe.each(services)('generated/%s/openapi.yaml', (service) => {
-  const document = parse(readFileSync(`generated/${service}/openapi.yaml`, 'utf8'));
-  const catalog = loadCatalog(`openapi/${service}/errors.yaml`);
+describe.each(builtServices())('$document', (built) => {
+  const document = parse(readFileSync(built.document, 'utf8'));
+  const catalog = loadCatalog(built.catalog);
   const basePath: string = document.servers[0].url;
   const operations = Object.entries<PathItem>(document.paths).flatMap(([path, item]) =>
     methods.flatMap((method) => {
@@ -101,6 +97,18 @@ describe.each(services)('generated/%s/openapi.yaml', (service) => {
       const tooMany = operation.responses['429'];
       if (tooMany) {
         expect(tooMany.headers?.['Retry-After']?.schema).toEqual({ type: 'integer', minimum: 0 });
+      }
+    }
+  });
+
+  it('sends Retry-After with every code whose body carries retry_after', () => {
+    for (const { path, method, operation } of operations) {
+      for (const name of operation['x-errors']) {
+        const entry = catalog.errors.find((candidate) => candidate.name === name);
+        if (entry?.surface === 'http' && typeof entry.details?.retry_after === 'number') {
+          const headers = operation.responses[String(entry.status)]?.headers;
+          expect(headers?.['Retry-After'], `${method} ${path}: ${name}`).toBeDefined();
+        }
       }
     }
   });
