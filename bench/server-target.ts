@@ -14,6 +14,7 @@ import { createLogger } from '../src/platform/logger.ts';
 import { pathValidator } from '../src/platform/validator.ts';
 import { sign } from '../src/task-market/auth.ts';
 import { taskMarketConfig } from '../src/task-market/config.ts';
+import { demoAgents } from '../src/task-market/demo.ts';
 import { startTaskMarket } from '../src/task-market/start.ts';
 
 const kind = process.argv[2];
@@ -40,16 +41,14 @@ if (kind === 'stack') {
     validateResponses: process.env.VALIDATE_RESPONSES === 'true',
   });
   // Enough points to publish for the whole run.
-  await market.operators.grant('550e8400-e29b-41d4-a716-446655440001', 1e9);
+  const [agent] = demoAgents;
+  await market.operators.grant(agent.id, 1e9);
   const server = market.app.listen(0, '127.0.0.1', async () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const signIn = await fetch(`${origin}/task-market/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        agent_id: '550e8400-e29b-41d4-a716-446655440001',
-        secret: 'ocs_demo_atlas_9f8e7d6c5b4a3928',
-      }),
+      body: JSON.stringify({ agent_id: agent.id, secret: agent.secret }),
     });
     const { access_token, signing_key } = (
       (await signIn.json()) as { data: { access_token: string; signing_key: string } }

@@ -1,16 +1,14 @@
 // npm run task-market:agent -- <command> <agent-id> [...]
 // What an operator does to task-market agents, on the database npm start uses (DATA_DIR).
 import { systemClock } from '../src/platform/clock.ts';
-import { openDatabase } from '../src/platform/db.ts';
 import { taskMarketConfig } from '../src/task-market/config.ts';
-import type { Db } from '../src/task-market/database.ts';
-import { migrate } from '../src/task-market/migrations.ts';
+import { openTaskMarketDatabase } from '../src/task-market/migrations.ts';
 import { createOperators } from '../src/task-market/operators.ts';
 
 const usage = `usage: npm run task-market:agent -- <command>
   add <openclaw-agent-id> <name> [points]   provision an OpenClaw agent, granting it points
   grant <agent-id> <points>                 top up an agent's points
-  disable | enable <agent-id>               stop or allow the agent's sign-in and calls (40305)
+  disable | enable <agent-id>               stop or allow its sign-in and calls (ACCOUNT_DISABLED)
   lock | unlock <agent-id>                  hold or release every movement of its points`;
 
 const [command, agentId, ...rest] = process.argv.slice(2);
@@ -26,8 +24,7 @@ if (!command || !agentId) {
   console.error(usage);
   process.exit(2);
 }
-const db = openDatabase(taskMarketConfig().database) as Db;
-await migrate(db);
+const db = await openTaskMarketDatabase(taskMarketConfig().database);
 const operators = createOperators(db, systemClock);
 try {
   switch (command) {

@@ -48,7 +48,10 @@ const server = app.listen(port, () => {
   );
 });
 
-/** SIGTERM: refuse new requests (50005), finish the running ones, then close the databases. */
+/**
+ * SIGTERM: refuse new requests (SERVICE_UNAVAILABLE), finish the running ones, then close the
+ * databases.
+ */
 async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   lifecycle.beginShutdown();

@@ -21,14 +21,6 @@ export class CatalogError extends Error {
 }
 
 /**
- * @param {unknown} error
- * @returns {error is CatalogError}
- */
-export function isCatalogError(error) {
-  return error instanceof CatalogError;
-}
-
-/**
  * Reads and checks one catalog file.
  * @param {string} file path to openapi/<service>/errors.yaml
  * @returns {Catalog}

@@ -45,7 +45,7 @@ export function errorEntry(catalog: Catalog, body: unknown): CatalogEntry | unde
  * Sends a request again while its answer carries a code the catalog marks retryable, waiting
  * the exponential back-off or, when longer, the Retry-After header or `retry_after` detail.
  */
-export function retryMiddleware(catalog: Catalog, options: RetryOptions = {}): Middleware {
+function retryMiddleware(catalog: Catalog, options: RetryOptions = {}): Middleware {
   const { retries = 3, baseDelayMs = 1000, maxDelayMs = 60_000, sleep = wait } = options;
   const sent = new Map<string, Request>();
   return {

@@ -11,9 +11,12 @@ export interface OperationExamples {
   statusOf: Map<string, number>;
 }
 
-/** Indexes every operation of a document by the keys of its response examples. */
+/**
+ * Indexes every operation of a document by the keys of its response examples, the most specific
+ * paths first.
+ */
 export function indexExamples(operations: IHttpOperation[]): OperationExamples[] {
-  return operations.map((operation) => {
+  const index = operations.map((operation) => {
     const statusOf = new Map<string, number>();
     for (const response of operation.responses) {
       for (const content of response.contents ?? []) {
@@ -37,6 +40,7 @@ export function indexExamples(operations: IHttpOperation[]): OperationExamples[]
       statusOf,
     };
   });
+  return index.sort((a, b) => b.literalSegments - a.literalSegments);
 }
 
 /** The operation a request is for: the most specific documented path that matches. */
@@ -45,7 +49,5 @@ export function findOperation(
   method: string,
   path: string,
 ): OperationExamples | undefined {
-  return index
-    .filter((operation) => operation.method === method && operation.matcher.test(path))
-    .sort((a, b) => b.literalSegments - a.literalSegments)[0];
+  return index.find((operation) => operation.method === method && operation.matcher.test(path));
 }

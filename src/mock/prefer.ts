@@ -1,4 +1,4 @@
-/** The `Prefer` header Prism reads: `code=404, example=TASK_NOT_FOUND, dynamic=true`. */
+/** A `Prefer` header, as Prism's own server reads it: `code=404, example=TASK_NOT_FOUND`. */
 export type Preferences = Map<string, string>;
 
 export function parsePrefer(header: string | undefined): Preferences {
@@ -10,8 +10,4 @@ export function parsePrefer(header: string | undefined): Preferences {
     }
   }
   return preferences;
-}
-
-export function formatPrefer(preferences: Preferences): string {
-  return [...preferences].map(([name, value]) => `${name}=${value}`).join(', ');
 }

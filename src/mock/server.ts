@@ -13,14 +13,16 @@ import express from 'express';
 import { isLeft } from 'fp-ts/Either';
 import { errorBody, identifyError } from '../catalog/envelopes.js';
 import { loadCatalog } from '../catalog/load.js';
-import type { Catalog } from '../catalog/types.d.ts';
+import type { Catalog, CatalogEntry } from '../catalog/types.d.ts';
 import { docsRouter } from '../docs/serve.ts';
 import type { BuiltService } from '../platform/documents.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
-import { formatPrefer, parsePrefer } from './prefer.ts';
+import { parsePrefer } from './prefer.ts';
 
 interface Mocked {
   catalog: Catalog;
+  /** The catalog's answer to a path the service does not document, if it has one. */
+  unknownPath: CatalogEntry | undefined;
   operations: IHttpOperation[];
   examples: OperationExamples[];
 }
@@ -56,8 +58,10 @@ export async function createMockServer(
   const mocked = new Map<string, Mocked>();
   for (const { service, document, catalog } of services) {
     const operations = await getHttpOperationsFromSpec(document);
+    const loaded = loadCatalog(catalog);
     mocked.set(service, {
-      catalog: loadCatalog(catalog),
+      catalog: loaded,
+      unknownPath: loaded.errors.find((entry) => entry.name === loaded.unknownPath),
       operations,
       examples: indexExamples(operations),
     });
@@ -107,9 +111,7 @@ export async function createMockServer(
     const preferences = parsePrefer(request.headers.prefer as string | undefined);
     const example = preferences.get('example');
     const operation = findOperation(target.examples, method, path);
-    const unknownPath = target.catalog.errors.find(
-      (entry) => entry.name === target.catalog.unknownPath,
-    );
+    const { unknownPath } = target;
     if (!operation && unknownPath) {
       // The service answers paths it does not document with a catalog code, so does its mock.
       response.writeHead(unknownPath.status, { 'content-type': target.catalog.wire.contentType });
@@ -124,7 +126,9 @@ export async function createMockServer(
       );
       return;
     }
-    if (example !== undefined && !preferences.has('code')) {
+    // Prism takes its choices from the config, not the header: an example alone picks its status.
+    let code = preferences.get('code');
+    if (example !== undefined && code === undefined) {
       const status = operation?.statusOf.get(example);
       if (operation && status === undefined) {
         problem(
@@ -137,24 +141,21 @@ export async function createMockServer(
         return;
       }
       if (status !== undefined) {
-        preferences.set('code', String(status));
+        code = String(status);
       }
     }
 
     const input: IHttpRequest = {
       method: method as IHttpRequest['method'],
       url: { path, query: query(url.searchParams) },
-      headers: {
-        ...(request.headers as Record<string, string>),
-        ...(preferences.size > 0 && { prefer: formatPrefer(preferences) }),
-      },
+      headers: request.headers as Record<string, string>,
       body: await readBody(request),
     };
     const requestConfig: IHttpConfig = {
       ...config,
       mock: {
         ...config.mock,
-        ...(preferences.has('code') && { code: Number(preferences.get('code')) }),
+        ...(code !== undefined && { code: Number(code) }),
         ...(example !== undefined && { exampleKey: example }),
         ...(preferences.has('dynamic') && { dynamic: preferences.get('dynamic') === 'true' }),
       },

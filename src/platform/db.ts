@@ -1,11 +1,16 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Compilable, Kysely, SqliteDialect } from 'kysely';
 
 /**
- * A Kysely database on SQLite: a file (created with its directory by the caller) or `:memory:`.
+ * A Kysely database on SQLite: a file (created, with its directory, when missing) or `:memory:`.
  * Handlers only see Kysely, so a PostgreSQL dialect can take this function's place.
  */
 export function openDatabase<Schema>(file: string): Kysely<Schema> {
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true });
+  }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // With WAL, NORMAL cannot corrupt the database; a power cut may only lose the last commits.

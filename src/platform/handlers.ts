@@ -1,6 +1,3 @@
-import type { Request } from 'express';
-import type { Logger } from './logger.ts';
-
 /** The shape openapi-typescript generates for one operation (`operations['getTask']`). */
 export interface OperationTypes {
   parameters: { query?: unknown; header?: unknown; path?: unknown; cookie?: unknown };
@@ -30,7 +27,7 @@ export type Reply<Op extends OperationTypes> = {
 type Body<Op> = Op extends { requestBody: { content: infer C } } ? C[keyof C] : undefined;
 type Params<P> = [P] extends [never] | [undefined] ? Record<string, never> : NonNullable<P>;
 
-/** What a handler gets: the validated request, who sent it, and where to log. */
+/** What a handler gets: the validated request and who sent it. */
 export interface Context<Op extends OperationTypes, Auth> {
   params: Params<Op['parameters']['path']>;
   query: Params<Op['parameters']['query']>;
@@ -38,8 +35,6 @@ export interface Context<Op extends OperationTypes, Auth> {
   /** The authenticated caller; `null` only for operations whose `security` is empty. */
   auth: Auth | null;
   requestId: string;
-  log: Logger;
-  request: Request;
 }
 
 /** One handler per operationId of a service's generated `operations`. */

@@ -4,7 +4,8 @@ import { requestId } from './request-id.ts';
 
 /**
  * Gives each request its id (`X-Request-Id`, `response.locals.requestId`) and logs one line when
- * its response is finished: method, path, status, duration, id.
+ * its response is finished: method, path, status, duration, id. A 5xx also gets an error line,
+ * with its cause, from the service's error handler.
  */
 export function requestLog(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction) => {
@@ -13,18 +14,16 @@ export function requestLog(logger: Logger) {
     response.locals.requestId = id;
     response.setHeader('X-Request-Id', id);
     response.once('finish', () => {
-      const line = {
-        req_id: id,
-        method: request.method,
-        url: request.originalUrl,
-        status: response.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      };
-      if (response.statusCode >= 500) {
-        logger.error(line, 'request failed');
-      } else {
-        logger.info(line, 'request');
-      }
+      logger.info(
+        {
+          req_id: id,
+          method: request.method,
+          url: request.originalUrl,
+          status: response.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
     });
     next();
   };

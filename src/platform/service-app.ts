@@ -96,6 +96,10 @@ export function createServiceApp<Name extends string, Auth, Operations>(
         throw new Error(`${catalog.service}: no handler for operation ${operation.operationId}`);
       }
       const security = operation.security ?? document.security ?? [];
+      const unhandled = security.flatMap(Object.keys).find((name) => !options.security[name]);
+      if (unhandled) {
+        throw new Error(`${catalog.service}: no handler for security scheme ${unhandled}`);
+      }
       route[method](...bodyParsers(operation), ...validator, async (request, response) => {
         const caller = await authenticate(request, security, options.security);
         options.admit?.(request, caller);
@@ -106,10 +110,6 @@ export function createServiceApp<Name extends string, Auth, Operations>(
           body: request.body,
           auth: caller,
           requestId,
-          get log() {
-            return options.logger.child({ req_id: requestId });
-          },
-          request,
         });
         response.status(reply.status).set(reply.headers ?? {});
         if (reply.body === undefined) {
@@ -172,11 +172,8 @@ async function authenticate<Auth>(
     try {
       let caller: Auth | null = null;
       for (const name of Object.keys(requirement)) {
-        const scheme = schemes[name];
-        if (!scheme) {
-          throw new Error(`no security scheme handler for ${name}`);
-        }
-        caller = await scheme(request, caller);
+        // createServiceApp has checked that every scheme the document names has a handler.
+        caller = await (schemes[name] as SecurityScheme<Auth>)(request, caller);
       }
       return caller;
     } catch (error) {

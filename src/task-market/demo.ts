@@ -15,4 +15,4 @@ export const demoAgents = [
     secret: 'ocs_demo_quill_1a2b3c4d5e6f7081',
     points: 1000,
   },
-];
+] as const;

@@ -1,5 +1,4 @@
 import type { operations } from '../../generated/task-market/schema.d.ts';
-import type { Clock } from '../platform/clock.ts';
 import type { Context, Handlers, OperationTypes } from '../platform/handlers.ts';
 import type { Auth, Caller } from './auth.ts';
 import type { BriefStorage } from './briefs.ts';
@@ -17,7 +16,6 @@ export interface HandlerDeps {
   tasks: TaskStore;
   briefs: BriefStorage;
   openclaw: OpenClaw;
-  clock: Clock;
 }
 
 /** The success envelope: `{code: 0, message, data, request_id}`. */

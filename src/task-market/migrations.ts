@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { openDatabase } from '../platform/db.ts';
 import type { Db } from './database.ts';
 
 /** Schema changes in order; never edit one that has shipped, add the next. */
@@ -83,11 +84,17 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-/** Brings the database to the latest schema; throws when a migration fails. */
-export async function migrate(db: Db): Promise<void> {
+/**
+ * The task market's database (a SQLite file or `:memory:`) brought to the latest schema; throws
+ * when a migration fails.
+ */
+export async function openTaskMarketDatabase(file: string): Promise<Db> {
+  const db = openDatabase(file) as Db;
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) {
+    await db.destroy();
     throw error;
   }
+  return db;
 }

@@ -33,7 +33,7 @@ export function createOperators(db: Db, clock: Clock) {
         .execute((trx) => ledger.grant(trx, agentId, points, clock.now().toISOString()));
     },
 
-    /** A disabled agent can neither sign in nor call the API (40305). */
+    /** A disabled agent can neither sign in nor call the API (ACCOUNT_DISABLED). */
     async setAgentStatus(agentId: string, status: 'active' | 'disabled') {
       const { numUpdatedRows } = await db
         .updateTable('agents')
@@ -43,7 +43,7 @@ export function createOperators(db: Db, clock: Clock) {
       return numUpdatedRows > 0n;
     },
 
-    /** A locked account refuses every points movement (40202, 40203, 40204). */
+    /** A locked account refuses every points movement (POINTS_{FREEZE,UNFREEZE,TRANSFER}_FAILED). */
     async setAccountStatus(agentId: string, status: 'active' | 'locked') {
       const { numUpdatedRows } = await db
         .updateTable('accounts')

@@ -1,18 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Clock } from '../platform/clock.ts';
-import { openDatabase } from '../platform/db.ts';
 import type { Lifecycle } from '../platform/lifecycle.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createTaskMarket, type TaskMarket } from './app.ts';
 import { fileBriefStorage } from './briefs.ts';
 import type { TaskMarketConfig } from './config.ts';
-import type { Db } from './database.ts';
 import { demoAgents } from './demo.ts';
-import { migrate } from './migrations.ts';
+import { openTaskMarketDatabase } from './migrations.ts';
 import { openClawClient } from './openclaw.ts';
 import { startOpenClawStandIn } from './openclaw-standin.ts';
-import { createOperators } from './operators.ts';
 
 export interface RunningTaskMarket extends TaskMarket {
   /** Where agents sign in: OPENCLAW_URL, or the local stand-in's address. */
@@ -34,20 +29,9 @@ export async function startTaskMarket(options: {
   lifecycle: Lifecycle;
   validateResponses: boolean;
 }): Promise<RunningTaskMarket> {
-  const { config, clock } = options;
+  const { config } = options;
   const logger = options.logger.child({ service: 'task-market' });
-  if (config.database !== ':memory:') {
-    mkdirSync(dirname(config.database), { recursive: true });
-  }
-  const db = openDatabase(config.database) as Db;
-  await migrate(db);
-
-  const empty = (await db.selectFrom('agents').select('id').limit(1).execute()).length === 0;
-  if (empty) {
-    for (const agent of demoAgents) {
-      await createOperators(db, clock).provisionAgent(agent);
-    }
-  }
+  const db = await openTaskMarketDatabase(config.database);
   const standIn = config.openclawUrl
     ? undefined
     : await startOpenClawStandIn(new Map(demoAgents.map((agent) => [agent.id, agent.secret])));
@@ -60,6 +44,13 @@ export async function startTaskMarket(options: {
     openclaw: openClawClient(openclawUrl),
     briefs: fileBriefStorage(config.briefsDirectory),
   });
+
+  const empty = (await db.selectFrom('agents').select('id').limit(1).execute()).length === 0;
+  if (empty) {
+    for (const agent of demoAgents) {
+      await market.operators.provisionAgent(agent);
+    }
+  }
   const sweep = setInterval(() => {
     market.tasks
       .expireOverdue()

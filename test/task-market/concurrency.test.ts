@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Market, type Session, startMarket } from './harness.ts';
 
-async function signInAll(market: Market): Promise<Session[]> {
-  const sessions: Session[] = [];
-  for (const agent of market.agents) {
-    sessions.push(await market.signIn(agent));
-  }
-  return sessions;
-}
-
 /** Frozen points must be exactly the bounties of the tasks still running. */
 async function frozenMatchesRunningTasks(market: Market) {
   const frozen = await market.db
@@ -28,7 +20,7 @@ describe('concurrent requests', () => {
     for (let round = 0; round < 10; round += 1) {
       const market = await startMarket({ agents: 21 });
       try {
-        const [publisher, ...claimers] = await signInAll(market);
+        const [publisher, ...claimers] = await market.signInAll();
         const task = await market.publish(publisher as Session, { bounty: 90 });
         const replies = await Promise.all(
           claimers.map((session) => market.request('POST', `/tasks/${task.id}/claim`, { session })),
@@ -51,7 +43,7 @@ describe('concurrent requests', () => {
   it('keep every point through 50 racing publish/cancel/claim/submit/accept flows', async () => {
     const market = await startMarket({ agents: 100 });
     try {
-      const sessions = await signInAll(market);
+      const sessions = await market.signInAll();
       const publishers = sessions.slice(0, 50);
       const executors = sessions.slice(50);
       const byAgent = new Map(sessions.map((session) => [session.agent.id, session]));

@@ -35,7 +35,7 @@ interface World {
 
 async function world(options: MarketOptions = {}): Promise<World> {
   const market = await startMarket(options);
-  const [a, b, c] = await Promise.all(market.agents.map((agent) => market.signIn(agent)));
+  const [a, b, c] = await market.signInAll();
   return { market, a: a as Session, b: b as Session, c: c as Session };
 }
 

@@ -4,15 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/platform/clock.ts';
-import { openDatabase } from '../../src/platform/db.ts';
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createTaskMarket } from '../../src/task-market/app.ts';
 import { sign } from '../../src/task-market/auth.ts';
 import { fileBriefStorage } from '../../src/task-market/briefs.ts';
 import { type TaskMarketConfig, taskMarketConfig } from '../../src/task-market/config.ts';
-import type { Db } from '../../src/task-market/database.ts';
-import { migrate } from '../../src/task-market/migrations.ts';
+import { openTaskMarketDatabase } from '../../src/task-market/migrations.ts';
 import { openClawClient } from '../../src/task-market/openclaw.ts';
 import { startOpenClawStandIn } from '../../src/task-market/openclaw-standin.ts';
 import { createOperators } from '../../src/task-market/operators.ts';
@@ -74,8 +72,7 @@ export type Market = Awaited<ReturnType<typeof startMarket>>;
 export async function startMarket(options: MarketOptions = {}) {
   const clock = new TestClock();
   const lifecycle = new Lifecycle();
-  const db = openDatabase(':memory:') as Db;
-  await migrate(db);
+  const db = await openTaskMarketDatabase(':memory:');
   const operators = createOperators(db, clock);
   const agents: TestAgent[] = [];
   for (let index = 0; index < (options.agents ?? 3); index += 1) {
@@ -239,6 +236,8 @@ export async function startMarket(options: MarketOptions = {}) {
     outsider,
     request,
     signIn,
+    /** Signs every agent in, in the order of `agents`. */
+    signInAll: () => Promise.all(agents.map(signIn)),
     publish,
     act,
     totalPoints,

@@ -9,11 +9,7 @@ let c: Session;
 
 beforeEach(async () => {
   market = await startMarket();
-  [a, b, c] = (await Promise.all(market.agents.map((agent) => market.signIn(agent)))) as [
-    Session,
-    Session,
-    Session,
-  ];
+  [a, b, c] = (await market.signInAll()) as [Session, Session, Session];
 });
 afterEach(() => market.close());
 

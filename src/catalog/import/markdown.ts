@@ -11,7 +11,6 @@ export interface Table {
 /** The text under one heading, up to the next heading. */
 export interface Section {
   heading: string;
-  level: number;
   tables: Table[];
   codeBlocks: string[];
   /** Lines that are neither table, code nor blank. */
@@ -23,7 +22,7 @@ const fence = /^\s*(```|~~~)/;
 const separatorRow = /^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
 
 export function readSections(markdown: string): Section[] {
-  const sections: Section[] = [{ heading: '', level: 0, tables: [], codeBlocks: [], lines: [] }];
+  const sections: Section[] = [{ heading: '', tables: [], codeBlocks: [], lines: [] }];
   let current = sections[0] as Section;
   let table: Table | undefined;
   let code: string[] | undefined;
@@ -48,7 +47,6 @@ export function readSections(markdown: string): Section[] {
     if (heading) {
       current = {
         heading: heading[2] ?? '',
-        level: heading[1]?.length ?? 0,
         tables: [],
         codeBlocks: [],
         lines: [],

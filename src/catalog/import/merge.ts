@@ -28,7 +28,7 @@ const entryKeys = [
   'note',
 ];
 
-export const schemaComment = ' yaml-language-server: $schema=../errors.schema.json';
+const schemaComment = ' yaml-language-server: $schema=../errors.schema.json';
 
 /**
  * Merges the codes read from a markdown table into a catalog (or a new one). What the table
