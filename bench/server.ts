@@ -1,12 +1,13 @@
 // npm run bench:server — the task market's full stack against bare Express, in one run.
 // The three servers run at once, each in its own process; autocannon loads them in turn, round
-// after round, so that a noisy machine slows all of them alike; each figure is a median.
+// after round, so that a noisy machine slows all of them alike. Each figure is a median; each
+// ratio is the median of the ratios within a round, whose runs are seconds apart.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = 16;
 
 /** The full task market, Express with only the request validator, and bare Express. */
@@ -92,9 +93,11 @@ const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const summary = (route: Route, kind: Kind) => {
   const runs = samples.get(`${route} ${kind}`) ?? [];
+  const bare = samples.get(`${route} bare`) ?? [];
   return {
     rps: median(runs.map((run) => run.rps)),
     p99: median(runs.map((run) => run.p99)),
+    ratios: runs.map((run, round) => run.rps / (bare[round]?.rps ?? Number.NaN)),
     failed: runs.reduce((sum, run) => sum + run.failed, 0),
   };
 };
@@ -104,15 +107,19 @@ console.log(
     'servers in NODE_ENV=production\n',
 );
 console.log(
-  `${'route'.padEnd(22)}${'server'.padEnd(22)}${'req/s'.padStart(8)}${'p99 ms'.padStart(8)}  × bare`,
+  `${'route'.padEnd(22)}${'server'.padEnd(22)}${'req/s'.padStart(8)}${'p99 ms'.padStart(8)}` +
+    '  × bare (lowest–highest round)',
 );
 for (const route of routes) {
-  const bare = summary(route, 'bare').rps;
   for (const kind of kinds) {
-    const { rps, p99, failed } = summary(route, kind);
+    const { rps, p99, ratios, failed } = summary(route, kind);
+    const spread =
+      kind === 'bare'
+        ? ''
+        : ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
     console.log(
       `${(kind === 'stack' ? route : '').padEnd(22)}${labels[kind].padEnd(22)}` +
-        `${rps.toFixed(0).padStart(8)}${String(p99).padStart(8)}  ${(rps / bare).toFixed(2)}` +
+        `${rps.toFixed(0).padStart(8)}${String(p99).padStart(8)}  ${median(ratios).toFixed(2)}${spread}` +
         (failed > 0 ? `  (${failed} failed requests)` : ''),
     );
   }
