@@ -18,10 +18,10 @@ import { demoAgents } from '../src/task-market/demo.ts';
 import { startTaskMarket } from '../src/task-market/start.ts';
 
 const kind = process.argv[2];
-const directory = mkdtempSync(join(tmpdir(), 'bench-'));
+/** Runs on SIGTERM or SIGINT, before the process exits. */
+let cleanUp = async () => {};
 const stop = () => {
-  rmSync(directory, { recursive: true, force: true });
-  process.exit(0);
+  cleanUp().finally(() => process.exit(0));
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
@@ -29,6 +29,7 @@ const publish = { title: 'Benchmark task', bounty: 1, deadline: '2099-01-01T00:0
 const body = JSON.stringify(publish);
 
 if (kind === 'stack') {
+  const directory = mkdtempSync(join(tmpdir(), 'bench-'));
   const market = await startTaskMarket({
     config: {
       ...taskMarketConfig({ DATA_DIR: directory }),
@@ -40,6 +41,10 @@ if (kind === 'stack') {
     lifecycle: new Lifecycle(),
     validateResponses: process.env.VALIDATE_RESPONSES === 'true',
   });
+  cleanUp = async () => {
+    await market.close();
+    rmSync(directory, { recursive: true, force: true });
+  };
   // Enough points to publish for the whole run.
   const [agent] = demoAgents;
   await market.operators.grant(agent.id, 1e9);

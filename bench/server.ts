@@ -1,7 +1,7 @@
 // npm run bench:server — the task market's full stack against bare Express, in one run.
 // The three servers run at once, each in its own process; autocannon loads them in turn, round
-// after round, so that a noisy machine slows all of them alike. Each figure is a median; each
-// ratio is the median of the ratios within a round, whose runs are seconds apart.
+// after round, so that a noisy machine slows all of them alike. Each figure is a median over the
+// rounds; so is each ratio, of that round's req/s ÷ bare Express's, measured seconds apart.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';

@@ -2,10 +2,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDocs } from '../src/docs/build.ts';
+import { docsDir } from '../src/docs/links.js';
 import { builtServices } from '../src/platform/documents.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
-const out = resolve(values.out ?? 'dist/docs');
+const out = resolve(values.out ?? docsDir);
 const started = performance.now();
 const services = builtServices();
 await buildDocs(services, out);

@@ -3,7 +3,7 @@
 import { systemClock } from '../src/platform/clock.ts';
 import { taskMarketConfig } from '../src/task-market/config.ts';
 import { openTaskMarketDatabase } from '../src/task-market/migrations.ts';
-import { createOperators } from '../src/task-market/operators.ts';
+import { createOperators, type Operators } from '../src/task-market/operators.ts';
 
 const usage = `usage: npm run task-market:agent -- <command>
   add <openclaw-agent-id> <name> [points]   provision an OpenClaw agent, granting it points
@@ -20,42 +20,33 @@ const points = (value: string | undefined) => {
   return number;
 };
 
-if (!command || !agentId) {
+/** What each command does, given the operators and the agent it names. */
+const actions: Record<string, (operators: Operators, agentId: string) => Promise<unknown>> = {
+  add: (operators, id) =>
+    operators.provisionAgent({ id, name: rest[0] ?? id, points: points(rest[1]) }),
+  grant: (operators, id) => operators.grant(id, points(rest[0])),
+  disable: (operators, id) => found(id, operators.setAgentStatus(id, 'disabled')),
+  enable: (operators, id) => found(id, operators.setAgentStatus(id, 'active')),
+  lock: (operators, id) => found(id, operators.setAccountStatus(id, 'locked')),
+  unlock: (operators, id) => found(id, operators.setAccountStatus(id, 'active')),
+};
+
+/** Fails when the change found no such agent. */
+async function found(agentId: string, changed: Promise<boolean>) {
+  if (!(await changed)) {
+    throw new Error(`no agent ${agentId}`);
+  }
+}
+
+// Checked before the database is opened, so a mistyped command creates nothing.
+const action = command && Object.hasOwn(actions, command) ? actions[command] : undefined;
+if (!action || !agentId) {
   console.error(usage);
   process.exit(2);
 }
 const db = await openTaskMarketDatabase(taskMarketConfig().database);
-const operators = createOperators(db, systemClock);
 try {
-  switch (command) {
-    case 'add':
-      await operators.provisionAgent({
-        id: agentId,
-        name: rest[0] ?? agentId,
-        points: points(rest[1]),
-      });
-      break;
-    case 'grant':
-      await operators.grant(agentId, points(rest[0]));
-      break;
-    case 'disable':
-    case 'enable':
-      if (
-        !(await operators.setAgentStatus(agentId, command === 'disable' ? 'disabled' : 'active'))
-      ) {
-        throw new Error(`no agent ${agentId}`);
-      }
-      break;
-    case 'lock':
-    case 'unlock':
-      if (!(await operators.setAccountStatus(agentId, command === 'lock' ? 'locked' : 'active'))) {
-        throw new Error(`no agent ${agentId}`);
-      }
-      break;
-    default:
-      console.error(usage);
-      process.exit(2);
-  }
+  await action(createOperators(db, systemClock), agentId);
   console.log(`${command} ${agentId}: done`);
 } catch (error) {
   console.error(`${command} ${agentId}: ${error instanceof Error ? error.message : error}`);

@@ -1089,11 +1089,7 @@ export interface components {
             key: string;
             name: string;
             description: string;
-            /**
-             * @description Who runs it: a ComfyUI machine, or a commercial model API (Baidu, Volcengine, KIE).
-             * @enum {string}
-             */
-            provider: "comfyui" | "baidu" | "volcengine" | "kie";
+            provider: components["schemas"]["ExecutorType"];
             /** @description The executor that runs it; none answers `ABILITY_EXECUTOR_NOT_CONFIGURED` at invocation. */
             executor_id: string | null;
             /** @description For ComfyUI abilities. */
@@ -1116,11 +1112,7 @@ export interface components {
             key: string;
             name: string;
             description?: string;
-            /**
-             * @description Who runs it: a ComfyUI machine, or a commercial model API (Baidu, Volcengine, KIE).
-             * @enum {string}
-             */
-            provider: "comfyui" | "baidu" | "volcengine" | "kie";
+            provider: components["schemas"]["ExecutorType"];
             /** @description Must be of the provider's type (`EXECUTOR_TYPE_NOT_COMFYUI`…). */
             executor_id?: string;
             workflow_id?: string;
@@ -1160,7 +1152,7 @@ export interface components {
         /** @description An invocation: a task queued, or refused because the queue is full. */
         Invocation: {
             /** @description The task's id; when the executor's queue is full (10 a machine), the strong-constraint refusal `ERR|Q1001|<message>` (ComfyUI) or `ERR|Q2001|<message>` (commercial models) instead. */
-            taskId: string;
+            taskId: string | (string);
             /**
              * @description `rejected` when the queue is full: `taskId` says why.
              * @enum {string}
@@ -1202,11 +1194,7 @@ export interface components {
             ability_id: string;
             task_id: string | null;
             executor_id: string;
-            /**
-             * @description Who runs it: a ComfyUI machine, or a commercial model API (Baidu, Volcengine, KIE).
-             * @enum {string}
-             */
-            provider: "comfyui" | "baidu" | "volcengine" | "kie";
+            provider: components["schemas"]["ExecutorType"];
             /** @enum {string} */
             status: "submitted" | "failed";
             /** @description What was sent upstream. */

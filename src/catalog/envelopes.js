@@ -2,6 +2,8 @@
 // The one place that knows each service's error envelope: the Redocly plugin builds the documented
 // examples with it and the server builds its responses with it, so the two cannot drift apart.
 
+import { docsLinks } from '../docs/links.js';
+
 /** @typedef {import('./types.d.ts').Catalog} Catalog */
 /** @typedef {import('./types.d.ts').CatalogEntry} CatalogEntry */
 
@@ -71,6 +73,21 @@ export function errorBody(catalog, entry, occurrence = {}) {
 }
 
 /**
+ * The body of a code as the documents show it: its documented details, the sample request id and
+ * the path of a request that gets it.
+ * @param {Catalog} catalog
+ * @param {CatalogEntry} entry
+ * @param {string} [instance]
+ */
+export function exampleBody(catalog, entry, instance) {
+  return errorBody(catalog, entry, {
+    details: entry.details,
+    requestId: sampleRequestId,
+    instance,
+  });
+}
+
+/**
  * Where each envelope carries the error's code and details, to read a body back.
  * @type {Record<string, (body: any) => { code: unknown, details?: Record<string, unknown> } | undefined>}
  */
@@ -102,17 +119,18 @@ export function identifyError(catalog, body) {
 
 /**
  * The catalog entry of a code as it travels: its wire code, its name, or a concrete spelling of
- * a pattern (`ERR|Q1001|…`, `COZE_HTTP_502`). Undefined for anything else.
+ * a pattern (`ERR|Q1001|…`, `COZE_HTTP_502`), an exact match first. Undefined for anything else.
  * @param {Catalog} catalog
  * @param {unknown} code
  * @returns {CatalogEntry | undefined}
  */
 export function entryOfCode(catalog, code) {
-  return catalog.errors.find(
-    (candidate) =>
-      candidate.code === code ||
-      candidate.name === code ||
-      (candidate.pattern !== undefined && new RegExp(candidate.pattern).test(String(code))),
+  return (
+    catalog.errors.find((candidate) => candidate.code === code || candidate.name === code) ??
+    catalog.errors.find(
+      (candidate) =>
+        candidate.pattern !== undefined && new RegExp(candidate.pattern).test(String(code)),
+    )
   );
 }
 
@@ -122,7 +140,7 @@ export function entryOfCode(catalog, code) {
  * @param {CatalogEntry} entry
  */
 export function catalogEntryUrl(catalog, entry) {
-  return `/docs/${catalog.service}/errors#${entry.name}`;
+  return `${docsLinks(catalog.service).errors}#${entry.name}`;
 }
 
 /**

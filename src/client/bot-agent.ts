@@ -1,11 +1,17 @@
 import { catalog, type ErrorName } from '../../generated/bot-agent/errors.ts';
 import type { components, paths } from '../../generated/bot-agent/schema.d.ts';
-import { createServiceClient, errorEntry, type ServiceClientOptions } from './core.ts';
+import {
+  createServiceClient,
+  describeErrorOf,
+  type EntryOf,
+  errorEntry,
+  type ServiceClientOptions,
+} from './core.ts';
 
 export type { ErrorName, paths, ServiceClientOptions };
 export { catalog };
 
-type Entry<Name extends ErrorName> = Extract<(typeof catalog.errors)[number], { name: Name }>;
+type Entry<Name extends ErrorName> = EntryOf<typeof catalog.errors, Name>;
 
 /** The body of every bot-agent error. */
 export type BotAgentError = components['schemas']['ErrorResponse'];
@@ -29,6 +35,4 @@ export function isApiError<Name extends ErrorName>(
 }
 
 /** What the catalog says of a code: status, numeric code, messages, advice, whether to retry. */
-export function describeError<Name extends ErrorName>(name: Name): Entry<Name> {
-  return catalog.errors.find((entry) => entry.name === name) as Entry<Name>;
-}
+export const describeError = describeErrorOf(catalog.errors);

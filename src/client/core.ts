@@ -36,6 +36,18 @@ export function createServiceClient<Paths extends {}>(
   return client;
 }
 
+/** The entry of one code of a generated catalog's `errors`. */
+export type EntryOf<Errors extends readonly { name: string }[], Name> = Extract<
+  Errors[number],
+  { name: Name }
+>;
+
+/** A service's `describeError`: what its catalog says of a code, typed as that code's entry. */
+export function describeErrorOf<const Errors extends readonly { name: string }[]>(errors: Errors) {
+  return <Name extends Errors[number]['name']>(name: Name) =>
+    errors.find((entry) => entry.name === name) as EntryOf<Errors, Name>;
+}
+
 /** The catalog entry of the error a body carries; undefined for anything else. */
 export function errorEntry(catalog: Catalog, body: unknown): CatalogEntry | undefined {
   return identifyError(catalog, body)?.entry;

@@ -1,11 +1,17 @@
 import { catalog, type ErrorName } from '../../generated/divination/errors.ts';
 import type { components, paths } from '../../generated/divination/schema.d.ts';
-import { createServiceClient, errorEntry, type ServiceClientOptions } from './core.ts';
+import {
+  createServiceClient,
+  describeErrorOf,
+  type EntryOf,
+  errorEntry,
+  type ServiceClientOptions,
+} from './core.ts';
 
 export type { ErrorName, paths, ServiceClientOptions };
 export { catalog };
 
-type Entry<Name extends ErrorName> = Extract<(typeof catalog.errors)[number], { name: Name }>;
+type Entry<Name extends ErrorName> = EntryOf<typeof catalog.errors, Name>;
 
 /** An RFC 9457 problem of the divination API. */
 export type DivinationProblem = components['schemas']['Problem'];
@@ -33,9 +39,7 @@ export function isApiError<Name extends ErrorName>(
 }
 
 /** What the catalog says of a code: status, messages, handling advice, whether to retry. */
-export function describeError<Name extends ErrorName>(name: Name): Entry<Name> {
-  return catalog.errors.find((entry) => entry.name === name) as Entry<Name>;
-}
+export const describeError = describeErrorOf(catalog.errors);
 
 /**
  * The events of a run stream (`POST /agent/runs` with `parseAs: 'stream'`), with the `id` to

@@ -1,12 +1,18 @@
 import { catalog, type ErrorName } from '../../generated/podi/errors.ts';
 import type { components, paths } from '../../generated/podi/schema.d.ts';
 import { entryOfCode } from '../catalog/envelopes.js';
-import { createServiceClient, errorEntry, type ServiceClientOptions } from './core.ts';
+import {
+  createServiceClient,
+  describeErrorOf,
+  type EntryOf,
+  errorEntry,
+  type ServiceClientOptions,
+} from './core.ts';
 
 export type { ErrorName, paths, ServiceClientOptions };
 export { catalog };
 
-type Entry<Name extends ErrorName> = Extract<(typeof catalog.errors)[number], { name: Name }>;
+type Entry<Name extends ErrorName> = EntryOf<typeof catalog.errors, Name>;
 type HttpEntry = Extract<(typeof catalog.errors)[number], { surface: 'http' }>;
 
 /** The body of every podi HTTP error: `{"detail": "<CODE>"}`. */
@@ -15,7 +21,11 @@ export type PodiError = components['schemas']['HTTPError'];
 /** The body of one podi HTTP error code. */
 export type PodiErrorOf<Name extends HttpEntry['name']> = PodiError & { detail: Name };
 
-/** A typed client of the podi API, on the server or the mock. */
+/**
+ * A typed client of the podi API, on the server or the mock. It retries the retryable HTTP
+ * errors; a refused invocation is a 200 whose `taskId` carries the refusal (`ERR|Q1001|…`), which
+ * it does not retry: `describeFailure(taskId)?.retryable` says whether to invoke again later.
+ */
 export function createPodiClient(options: ServiceClientOptions) {
   return createServiceClient<paths>(catalog, options);
 }
@@ -39,6 +49,4 @@ export function describeFailure(value: string | null | undefined) {
 }
 
 /** What the catalog says of a code: status, messages, advice, whether to retry. */
-export function describeError<Name extends ErrorName>(name: Name): Entry<Name> {
-  return catalog.errors.find((entry) => entry.name === name) as Entry<Name>;
-}
+export const describeError = describeErrorOf(catalog.errors);

@@ -2,12 +2,18 @@ import type { Middleware } from 'openapi-fetch';
 import { catalog, type ErrorName } from '../../generated/task-market/errors.ts';
 import type { components, paths } from '../../generated/task-market/schema.d.ts';
 import { canonicalRequest } from '../task-market/signature.ts';
-import { createServiceClient, errorEntry, type ServiceClientOptions } from './core.ts';
+import {
+  createServiceClient,
+  describeErrorOf,
+  type EntryOf,
+  errorEntry,
+  type ServiceClientOptions,
+} from './core.ts';
 
 export type { ErrorName, paths, ServiceClientOptions };
 export { catalog };
 
-type Entry<Name extends ErrorName> = Extract<(typeof catalog.errors)[number], { name: Name }>;
+type Entry<Name extends ErrorName> = EntryOf<typeof catalog.errors, Name>;
 
 /** The body of every task-market error. */
 export type TaskMarketError = components['schemas']['Error'];
@@ -31,9 +37,7 @@ export function isApiError<Name extends ErrorName>(
 }
 
 /** What the catalog says of a code: status, wire code, messages, advice, whether to retry. */
-export function describeError<Name extends ErrorName>(name: Name): Entry<Name> {
-  return catalog.errors.find((entry) => entry.name === name) as Entry<Name>;
-}
+export const describeError = describeErrorOf(catalog.errors);
 
 /**
  * Signs every write (POST, PUT) with the signing key the sign-in returned, as the

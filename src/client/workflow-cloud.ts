@@ -1,11 +1,17 @@
 import { catalog, type ErrorName } from '../../generated/workflow-cloud/errors.ts';
 import type { components, paths } from '../../generated/workflow-cloud/schema.d.ts';
-import { createServiceClient, errorEntry, type ServiceClientOptions } from './core.ts';
+import {
+  createServiceClient,
+  describeErrorOf,
+  type EntryOf,
+  errorEntry,
+  type ServiceClientOptions,
+} from './core.ts';
 
 export type { ErrorName, paths, ServiceClientOptions };
 export { catalog };
 
-type Entry<Name extends ErrorName> = Extract<(typeof catalog.errors)[number], { name: Name }>;
+type Entry<Name extends ErrorName> = EntryOf<typeof catalog.errors, Name>;
 
 /** An error answer: HTTP 200 like every answer, with a non-zero `code`. */
 export type WorkflowCloudError = components['schemas']['ErrorEnvelope'];
@@ -40,6 +46,4 @@ export function isApiError<Name extends ErrorName>(
 }
 
 /** What the catalog says of a code: meaning, advice, whether to retry. */
-export function describeError<Name extends ErrorName>(name: Name): Entry<Name> {
-  return catalog.errors.find((entry) => entry.name === name) as Entry<Name>;
-}
+export const describeError = describeErrorOf(catalog.errors);

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
-import { errorBody, sampleRequestId } from '../catalog/envelopes.js';
+import { exampleBody } from '../catalog/envelopes.js';
 import type { Catalog, CatalogEntry, CatalogGroup } from '../catalog/types.d.ts';
 import { escapeHtml, page } from './html.ts';
+import { docsHome, docsLinks } from './links.js';
 import type { ReferenceOperation } from './operations.ts';
 
 const styles = `
@@ -57,15 +58,16 @@ input.addEventListener('input', () => {
  */
 export function catalogPage(catalog: Catalog, operations: readonly ReferenceOperation[]): string {
   const { service } = catalog;
+  const links = docsLinks(service);
   const groups = catalog.groups.filter((group) =>
     catalog.errors.some((entry) => entry.group === group.id),
   );
   const body = `
 <header>
-  <nav><a href="/docs">All APIs</a> · <a href="/docs/${service}">${escapeHtml(catalog.title.en)} reference</a></nav>
+  <nav><a href="${docsHome}">All APIs</a> · <a href="${links.reference}">${escapeHtml(catalog.title.en)} reference</a></nav>
   <h1>${escapeHtml(catalog.title.en)}: error catalog</h1>
   <p class="lead">${catalog.errors.length} codes, from <code>openapi/${service}/errors.yaml</code>.
-  ${wireSummary(catalog)} Link to a code as <code>/docs/${service}/errors#&lt;NAME&gt;</code>.</p>
+  ${wireSummary(catalog)} Link to a code as <code>${links.errors}#&lt;NAME&gt;</code>.</p>
 </header>
 <div class="filter">
   <input id="filter" type="search" placeholder="Filter by code, number or message" aria-label="Filter codes">
@@ -90,22 +92,25 @@ ${catalog.errors
 
 function wireSummary(catalog: Catalog): string {
   const language = catalog.wire.language === 'zh' ? 'Chinese' : 'English';
-  const messages = catalog.errors.some((entry) => carriesMessage(catalog, entry))
+  const messages = catalog.errors.some((entry) =>
+    carriesMessage(catalog, entry, sentBody(catalog, entry)),
+  )
     ? `with the message in ${language}`
     : 'with the code alone: show users the messages below';
   return `Errors are sent as <code>${escapeHtml(catalog.wire.contentType)}</code>, ${messages}.`;
 }
 
-/** The body (or field value) the service sends for a code, with its documented details. */
-function sentBody(catalog: Catalog, entry: CatalogEntry): string {
-  return JSON.stringify(
-    errorBody(catalog, entry, { details: entry.details, requestId: sampleRequestId }),
-  );
+/**
+ * The body (or field value) the service sends for a code, as the reference shows it under the
+ * first operation that returns it.
+ */
+function sentBody(catalog: Catalog, entry: CatalogEntry, instance?: string): string {
+  return JSON.stringify(exampleBody(catalog, entry, instance));
 }
 
 /** Whether what is sent for a code includes its message, or only the code. */
-function carriesMessage(catalog: Catalog, entry: CatalogEntry): boolean {
-  return sentBody(catalog, entry).includes(JSON.stringify(entry.message[catalog.wire.language]));
+function carriesMessage(catalog: Catalog, entry: CatalogEntry, sent: string): boolean {
+  return sent.includes(JSON.stringify(entry.message[catalog.wire.language]));
 }
 
 function groupTitle(group: CatalogGroup): string {
@@ -122,9 +127,9 @@ function entryArticle(
     .filter((part) => part !== undefined)
     .join(' ')
     .toLowerCase();
-  const sent = sentBody(catalog, entry);
+  const sent = sentBody(catalog, entry, returning[0]?.instance);
   const wire = (language: 'zh' | 'en') =>
-    catalog.wire.language === language && carriesMessage(catalog, entry)
+    catalog.wire.language === language && carriesMessage(catalog, entry, sent)
       ? ' <span class="wire">(sent)</span>'
       : '';
   const rows = [
@@ -177,7 +182,7 @@ function operationList(
       entry.surface === 'field' && operation.field
         ? `, in <code>${escapeHtml(operation.field)}</code>`
         : '';
-    return `<li><a href="/docs/${catalog.service}${operation.route}"><code>${operation.method} ${escapeHtml(operation.path)}</code></a> ${escapeHtml(operation.summary)}${field}</li>`;
+    return `<li><a href="${docsLinks(catalog.service).reference}${operation.route}"><code>${operation.method} ${escapeHtml(operation.path)}</code></a> ${escapeHtml(operation.summary)}${field}</li>`;
   });
   const list = `<ul class="operations">${items.join('')}</ul>`;
   // Sign-in codes are returned by nearly every operation: folded, they do not bury the page.

@@ -1,4 +1,5 @@
 import { escapeHtml, page } from './html.ts';
+import { docsLinks } from './links.js';
 
 /** One API as the landing page lists it. */
 export interface ApiSummary {
@@ -30,16 +31,17 @@ export function landingPage(apis: readonly ApiSummary[]): string {
 </header>
 <ul class="apis">
 ${apis
-  .map(
-    (api) => `<li id="${api.service}">
-  <h2><a href="/docs/${api.service}">${escapeHtml(api.title)}</a></h2>
+  .map((api) => {
+    const links = docsLinks(api.service);
+    return `<li id="${api.service}">
+  <h2><a href="${links.reference}">${escapeHtml(api.title)}</a></h2>
   <p>${escapeHtml(api.summary)}</p>
   <p class="count">${api.operations} operations · ${api.codes} error codes</p>
-  <a href="/docs/${api.service}">Reference</a> ·
-  <a href="/docs/${api.service}/errors">Error catalog</a> ·
-  <a href="/openapi/${api.service}.yaml">OpenAPI document</a>
-</li>`,
-  )
+  <a href="${links.reference}">Reference</a> ·
+  <a href="${links.errors}">Error catalog</a> ·
+  <a href="${links.document}">OpenAPI document</a>
+</li>`;
+  })
   .join('\n')}
 </ul>`;
   return page({ title: 'API contracts', styles, body });

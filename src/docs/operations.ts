@@ -3,6 +3,7 @@ const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
 /** What the docs read of a bundled document. */
 export interface ReferenceDocument {
   info: { title: string; summary?: string };
+  servers?: { url: string }[];
   paths: Record<string, Partial<Record<(typeof methods)[number], DocumentOperation>>>;
 }
 
@@ -18,6 +19,8 @@ interface DocumentOperation {
 export interface ReferenceOperation {
   method: string;
   path: string;
+  /** Its path under the document's base path, as an error's `instance` names it. */
+  instance: string;
   operationId: string;
   summary: string;
   /** The codes it lists in `x-errors`. */
@@ -30,6 +33,7 @@ export interface ReferenceOperation {
 
 /** Every operation of a bundled document, in the document's order. */
 export function referenceOperations(document: ReferenceDocument): ReferenceOperation[] {
+  const basePath = document.servers?.[0]?.url ?? '';
   return Object.entries(document.paths).flatMap(([path, item]) =>
     methods.flatMap((method) => {
       const operation = item[method];
@@ -40,6 +44,7 @@ export function referenceOperations(document: ReferenceDocument): ReferenceOpera
         {
           method: method.toUpperCase(),
           path,
+          instance: `${basePath}${path}`,
           operationId: operation.operationId,
           summary: operation.summary,
           errors: operation['x-errors'] ?? [],

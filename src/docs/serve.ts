@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import express, { type Response, type Router } from 'express';
 import type { BuiltService } from '../platform/documents.ts';
 import { contentSecurityPolicy } from './html.ts';
+import { docsHome, docsLinks } from './links.js';
 
 /**
  * The docs `npm run docs` built into `dir`: the landing page at /docs, each service's reference
@@ -22,11 +23,12 @@ export function docsRouter(dir: string, documents: readonly BuiltService[]): Rou
       },
     );
   };
-  router.get('/docs', send('index.html'));
+  router.get(docsHome, send('index.html'));
   for (const { service, document } of documents) {
-    router.get(`/docs/${service}`, send(`${service}/index.html`));
-    router.get(`/docs/${service}/errors`, send(`${service}/errors.html`));
-    router.get(`/openapi/${service}.yaml`, (_request, response) => {
+    const links = docsLinks(service);
+    router.get(links.reference, send(`${service}/index.html`));
+    router.get(links.errors, send(`${service}/errors.html`));
+    router.get(links.document, (_request, response) => {
       response.type('application/yaml').sendFile(resolve(document));
     });
   }

@@ -14,6 +14,7 @@ import { isLeft } from 'fp-ts/Either';
 import { errorBody, identifyError } from '../catalog/envelopes.js';
 import { loadCatalog } from '../catalog/load.js';
 import type { Catalog, CatalogEntry } from '../catalog/types.d.ts';
+import { docsDir as defaultDocsDir } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
 import type { BuiltService } from '../platform/documents.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
@@ -51,7 +52,7 @@ const config: IHttpConfig = {
 export async function createMockServer(
   services: BuiltService[],
   logLevel = 'silent',
-  docsDir = 'dist/docs',
+  docsDir = defaultDocsDir,
 ): Promise<Server> {
   const logger = createLogger('MOCK', { level: logLevel });
   const prism = createInstance(config, { logger });

@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { docsDir as defaultDocsDir, docsHome, docsLinks } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
 import type { BuiltService } from './documents.ts';
 
@@ -9,7 +10,7 @@ import type { BuiltService } from './documents.ts';
 export function createPlatformApp(
   documents: BuiltService[],
   services: Express[],
-  docsDir = 'dist/docs',
+  docsDir = defaultDocsDir,
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -19,14 +20,11 @@ export function createPlatformApp(
   app.use(docsRouter(docsDir, documents));
   app.get('/', (_request, response) => {
     response.json({
-      docs: '/docs',
-      apis: documents.map(({ service }) => ({
-        service,
-        base: `/${service}`,
-        document: `/openapi/${service}.yaml`,
-        docs: `/docs/${service}`,
-        errors: `/docs/${service}/errors`,
-      })),
+      docs: docsHome,
+      apis: documents.map(({ service }) => {
+        const { reference, errors, document } = docsLinks(service);
+        return { service, base: `/${service}`, document, docs: reference, errors };
+      }),
     });
   });
   app.use((request, response) => {

@@ -95,13 +95,17 @@ export function createServiceApp<Name extends string, Auth, Operations>(
       if (!handler) {
         throw new Error(`${catalog.service}: no handler for operation ${operation.operationId}`);
       }
-      const security = operation.security ?? document.security ?? [];
-      const unhandled = security.flatMap(Object.keys).find((name) => !options.security[name]);
-      if (unhandled) {
-        throw new Error(`${catalog.service}: no handler for security scheme ${unhandled}`);
-      }
+      const requirements = (operation.security ?? document.security ?? []).map((requirement) =>
+        Object.keys(requirement).map((name) => {
+          const scheme = options.security[name];
+          if (!scheme) {
+            throw new Error(`${catalog.service}: no handler for security scheme ${name}`);
+          }
+          return scheme;
+        }),
+      );
       route[method](...bodyParsers(operation), ...validator, async (request, response) => {
-        const caller = await authenticate(request, security, options.security);
+        const caller = await authenticate(request, requirements);
         options.admit?.(request, caller);
         const requestId: string = response.locals.requestId;
         const reply = await handler({
@@ -159,21 +163,20 @@ export function createServiceApp<Name extends string, Auth, Operations>(
 }
 
 /**
- * Checks an operation's `security`: any one requirement passes when all its schemes pass, in
- * the order written. When none passes, the first requirement's failure is the answer.
+ * Checks an operation's `security`, given as the schemes of each requirement: any one
+ * requirement passes when all its schemes pass, in the order written. When none passes, the
+ * first requirement's failure is the answer.
  */
 async function authenticate<Auth>(
   request: Request,
-  requirements: Record<string, string[]>[],
-  schemes: Record<string, SecurityScheme<Auth>>,
+  requirements: SecurityScheme<Auth>[][],
 ): Promise<Auth | null> {
   let firstFailure: unknown;
-  for (const requirement of requirements) {
+  for (const schemes of requirements) {
     try {
       let caller: Auth | null = null;
-      for (const name of Object.keys(requirement)) {
-        // createServiceApp has checked that every scheme the document names has a handler.
-        caller = await (schemes[name] as SecurityScheme<Auth>)(request, caller);
+      for (const scheme of schemes) {
+        caller = await scheme(request, caller);
       }
       return caller;
     } catch (error) {

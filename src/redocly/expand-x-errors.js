@@ -1,7 +1,7 @@
 // @ts-check
 import { STATUS_CODES } from 'node:http';
 import { dirname, relative } from 'node:path';
-import { errorBody, sampleRequestId } from '../catalog/envelopes.js';
+import { errorBody, exampleBody } from '../catalog/envelopes.js';
 import { resolveCatalog } from './catalog-ref.js';
 
 /** @typedef {import('../catalog/types.d.ts').Catalog} Catalog */
@@ -13,8 +13,8 @@ const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /**
  * Preprocessor (so it runs in lint as well as bundle): turns each operation's
  * `x-errors: [NAME, …]` into named examples, one per code, and fills the `enum` of every schema
- * marked `x-error-codes: code | name` (of the codes of one `x-error-surface`, when it says) from
- * the catalog. An `http` code becomes an example of the error response of its status, a `body`
+ * marked `x-error-codes: code | name` from the catalog: of the codes of one `x-error-surface`
+ * and of the groups `x-error-group` names, when it says. An `http` code becomes an example of the error response of its status, a `body`
  * code one of the operation's own response of its status, a `field` code one of the resource
  * the operation answers, carrying the code where `x-error-field` says.
  */
@@ -35,8 +35,11 @@ export function expandXErrors() {
       enter(/** @type {any} */ schema) {
         const catalog = resolved?.catalog;
         if (catalog && typeof schema['x-error-codes'] === 'string') {
+          const groups = [schema['x-error-group'] ?? []].flat();
           const entries = catalog.errors.filter(
-            (entry) => !schema['x-error-surface'] || entry.surface === schema['x-error-surface'],
+            (entry) =>
+              (!schema['x-error-surface'] || entry.surface === schema['x-error-surface']) &&
+              (groups.length === 0 || groups.includes(entry.group)),
           );
           Object.assign(schema, codeSchema(entries, schema['x-error-codes']));
         }
@@ -112,10 +115,10 @@ function expandOperation(operation, { catalog, byName }, where) {
     const base = media && Object.values(media.examples ?? {})[0];
     if (base && typeof carrier?.path === 'string') {
       for (const entry of group) {
-        media.examples[entry.name] = {
-          summary: `${label(entry)}: ${entry.message.en}`,
-          value: withField(base.value, carrier, errorBody(catalog, entry)),
-        };
+        media.examples[entry.name] = example(
+          entry,
+          withField(base.value, carrier, errorBody(catalog, entry)),
+        );
       }
     }
   }
@@ -131,12 +134,12 @@ function expandOperation(operation, { catalog, byName }, where) {
  * @param {unknown} code
  */
 function withField(example, carrier, code) {
-  const value = { ...structuredClone(/** @type {object} */ (example)), ...carrier.with };
+  const value = Object.assign(structuredClone(/** @type {object} */ (example)), carrier.with);
   const keys = carrier.path.split('.');
   const last = /** @type {string} */ (keys.pop());
   let node = /** @type {Record<string, any>} */ (value);
   for (const key of keys) {
-    node[key] = { ...node[key] };
+    node[key] ??= {};
     node = node[key];
   }
   node[last] = code;
@@ -152,16 +155,21 @@ function withField(example, carrier, code) {
 function addExamples(media, catalog, entries, instance) {
   media.examples ??= {};
   for (const entry of entries) {
-    media.examples[entry.name] = {
-      summary: `${label(entry)}: ${entry.message.en}`,
-      ...(entry.advice && { description: `${entry.advice.en}\n\n${entry.advice.zh}` }),
-      value: errorBody(catalog, entry, {
-        details: entry.details,
-        requestId: sampleRequestId,
-        instance,
-      }),
-    };
+    media.examples[entry.name] = example(entry, exampleBody(catalog, entry, instance));
   }
+}
+
+/**
+ * The named example of one code: its label and message, its advice when the catalog has one.
+ * @param {CatalogEntry} entry
+ * @param {unknown} value
+ */
+function example(entry, value) {
+  return {
+    summary: `${label(entry)}: ${entry.message.en}`,
+    ...(entry.advice && { description: `${entry.advice.en}\n\n${entry.advice.zh}` }),
+    value,
+  };
 }
 
 /**
@@ -180,7 +188,7 @@ function describeStatus(catalog, status, entries) {
 /**
  * The catalog's codes as a schema: the enum of their wire codes (`code`) or of their names
  * (`name`), names with a dynamic suffix as patterns.
- * @param {readonly CatalogEntry[]} entries the codes a schema marked `x-error-surface` may hold
+ * @param {readonly CatalogEntry[]} entries the codes the schema may hold
  * @param {string} field `code` or `name`
  */
 function codeSchema(entries, field) {
@@ -189,13 +197,11 @@ function codeSchema(entries, field) {
   }
   const fixed = entries.filter((entry) => entry.pattern === undefined);
   const patterned = entries.filter((entry) => entry.pattern !== undefined);
-  const names = { enum: fixed.map((entry) => entry.name) };
-  if (patterned.length === 0) {
-    return names;
-  }
+  const names = fixed.length > 0 ? [{ enum: fixed.map((entry) => entry.name) }] : [];
   // Each branch says `string`, else the generated type of a pattern branch is `unknown`.
   const spelled = patterned.map((entry) => ({ type: 'string', pattern: entry.pattern }));
-  return { anyOf: [names, ...spelled] };
+  const branches = [...names, ...spelled];
+  return branches.length === 1 ? branches[0] : { anyOf: branches };
 }
 
 /** @param {CatalogEntry} entry */

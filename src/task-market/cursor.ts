@@ -24,11 +24,13 @@ function decodeCursor(cursor: string): [string, string] {
 /**
  * One page of a list, newest first (`created_at`, then `id`), after the row `cursor` names; and
  * the cursor of the next page, `null` on the last. Rows added meanwhile never shift a page.
+ * `query` selects from one table, whose `created_at` and `id` the cursor compares unqualified.
+ * Without a `limit`, a page has the document's default size (the validator fills it in).
  */
 export async function newestFirstPage<DB, Table extends keyof DB, Row extends PageKey>(
   query: SelectQueryBuilder<DB, Table, Row>,
   cursor: string | undefined,
-  limit: number,
+  limit = 20,
 ): Promise<{ items: Row[]; nextCursor: string | null }> {
   const after = cursor ? decodeCursor(cursor) : undefined;
   const rest = after

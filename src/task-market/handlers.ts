@@ -88,7 +88,7 @@ export function createHandlers({
     },
 
     async listLedgerEntries(context) {
-      const { type, task_id, limit = 20, cursor } = context.query;
+      const { type, task_id, limit, cursor } = context.query;
       let query = db
         .selectFrom('ledger_entries')
         .selectAll()

@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import { openDatabase } from '../platform/db.ts';
-import type { Db } from './database.ts';
+import type { Db, TaskMarketDatabase } from './database.ts';
 
 /** Schema changes in order; never edit one that has shipped, add the next. */
 const migrations: Record<string, Migration> = {
@@ -89,7 +89,7 @@ const migrations: Record<string, Migration> = {
  * when a migration fails.
  */
 export async function openTaskMarketDatabase(file: string): Promise<Db> {
-  const db = openDatabase(file) as Db;
+  const db = openDatabase<TaskMarketDatabase>(file);
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) {

@@ -43,7 +43,10 @@ export function createOperators(db: Db, clock: Clock) {
       return numUpdatedRows > 0n;
     },
 
-    /** A locked account refuses every points movement (POINTS_{FREEZE,UNFREEZE,TRANSFER}_FAILED). */
+    /**
+     * A locked account refuses every points movement: POINTS_FREEZE_FAILED,
+     * POINTS_UNFREEZE_FAILED, POINTS_TRANSFER_FAILED.
+     */
     async setAccountStatus(agentId: string, status: 'active' | 'locked') {
       const { numUpdatedRows } = await db
         .updateTable('accounts')

@@ -150,7 +150,6 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
     },
 
     async list(filters: TaskFilters): Promise<{ items: TaskRow[]; nextCursor: string | null }> {
-      const limit = filters.limit ?? 20;
       let query = db.selectFrom('tasks').selectAll();
       if (filters.status) {
         query = query.where('status', '=', filters.status);
@@ -161,7 +160,7 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
       if (filters.executor_id) {
         query = query.where('executor_id', '=', filters.executor_id);
       }
-      return newestFirstPage(query, filters.cursor, limit);
+      return newestFirstPage(query, filters.cursor, filters.limit);
     },
 
     claim: (taskId: string, agentId: string) =>

@@ -1,11 +1,10 @@
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { entryOfCode, errorBody, identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
+import type { Catalog, CatalogEntry } from '../../src/catalog/types.d.ts';
+import { builtServices } from '../../src/platform/documents.ts';
 
-const catalogs = readdirSync('openapi', { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => loadCatalog(`openapi/${entry.name}/errors.yaml`));
+const catalogs = builtServices().map((built) => loadCatalog(built.catalog));
 
 describe.each(catalogs.map((catalog) => [catalog.service, catalog] as const))(
   '%s',
@@ -59,5 +58,23 @@ describe('entryOfCode', () => {
     ['COZE_HTTP_', undefined],
   ])('finds %s as %s', (code, name) => {
     expect(podi && entryOfCode(podi, code)?.name).toBe(name);
+  });
+
+  it('prefers the code of that name to a pattern written before it that also matches', () => {
+    const entry = (name: string, pattern?: string): CatalogEntry => ({
+      name,
+      pattern,
+      status: 502,
+      group: 'coze',
+      surface: 'http',
+      message: { zh: name, en: name },
+      retryable: false,
+    });
+    const catalog = {
+      ...(podi as Catalog),
+      errors: [entry('COZE_RUN_*', '^COZE_RUN_[A-Z_]+$'), entry('COZE_RUN_FAILED')],
+    };
+    expect(entryOfCode(catalog, 'COZE_RUN_FAILED')?.name).toBe('COZE_RUN_FAILED');
+    expect(entryOfCode(catalog, 'COZE_RUN_CANCELED')?.name).toBe('COZE_RUN_*');
   });
 });

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { loadCatalog } from '../../src/catalog/load.js';
 import type { Catalog } from '../../src/catalog/types.d.ts';
 import { catalogPage } from '../../src/docs/catalog-page.ts';
+import { escapeHtml } from '../../src/docs/html.ts';
 import { type ReferenceDocument, referenceOperations } from '../../src/docs/operations.ts';
 import { builtServices } from '../../src/platform/documents.ts';
 
@@ -11,9 +12,8 @@ const count = (html: string, text: string) => html.split(text).length - 1;
 
 describe.each(builtServices())('the $service catalog page', ({ service, document, catalog }) => {
   const entries = loadCatalog(catalog);
-  const operations = referenceOperations(
-    parse(readFileSync(document, 'utf8')) as ReferenceDocument,
-  );
+  const bundled = parse(readFileSync(document, 'utf8'));
+  const operations = referenceOperations(bundled as ReferenceDocument);
   const html = catalogPage(entries, operations);
 
   it('gives every code one anchor, and links it from each operation that returns it', () => {
@@ -22,6 +22,17 @@ describe.each(builtServices())('the $service catalog page', ({ service, document
       for (const operation of operations.filter((op) => op.errors.includes(entry.name))) {
         expect(html).toContain(`href="/docs/${service}${operation.route}"`);
       }
+    }
+  });
+
+  it('shows each error response as the reference documents it, under its first operation', () => {
+    for (const entry of entries.errors.filter((e) => e.surface === 'http')) {
+      const first = operations.find((op) => op.errors.includes(entry.name));
+      const response = first && bundled.paths[first.path][first.method.toLowerCase()].responses;
+      const media = response?.[entry.status]?.content?.[entries.wire.contentType];
+      const documented = media?.examples?.[entry.name]?.value;
+      expect(documented, entry.name).toBeDefined();
+      expect(html, entry.name).toContain(escapeHtml(JSON.stringify(documented)));
     }
   });
 });

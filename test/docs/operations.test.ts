@@ -12,9 +12,10 @@ describe('referenceRoute', () => {
 });
 
 describe('referenceOperations', () => {
-  it('lists each operation with its codes, its failure field and its route', () => {
+  it('lists each operation with its path under the base path, its codes, its failure field and its route', () => {
     const operations = referenceOperations({
       info: { title: 'Podi API' },
+      servers: [{ url: '/podi' }],
       paths: {
         '/tasks/{taskId}': {
           get: {
@@ -32,6 +33,7 @@ describe('referenceOperations', () => {
       {
         method: 'GET',
         path: '/tasks/{taskId}',
+        instance: '/podi/tasks/{taskId}',
         operationId: 'getTask',
         summary: 'Get a task',
         errors: ['TASK_NOT_FOUND', 'TASK_TIMEOUT'],
@@ -41,6 +43,7 @@ describe('referenceOperations', () => {
       {
         method: 'DELETE',
         path: '/tasks/{taskId}',
+        instance: '/podi/tasks/{taskId}',
         operationId: 'deleteTask',
         summary: 'Delete a task',
         errors: [],

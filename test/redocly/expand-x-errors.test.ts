@@ -121,15 +121,38 @@ describe.each(builtServices())('$document', (built) => {
   });
 
   it('spells each field code in the schemas marked to carry them, patterns included', () => {
-    const carriers = Object.values<Record<string, unknown>>(document.components.schemas).filter(
+    const carriers = schemasWhere(
+      document.components.schemas,
       (schema) => schema['x-error-surface'] === 'field',
     );
     const fieldCodes = catalog.errors.filter((e) => e.surface === 'field');
     expect(carriers.length > 0).toBe(fieldCodes.length > 0);
-    for (const schema of carriers.map((carrier) => JSON.stringify(carrier))) {
+    const spelled = new Set<string>();
+    for (const carrier of carriers) {
+      const groups = [carrier['x-error-group'] ?? []].flat();
+      const schema = JSON.stringify(carrier);
       for (const entry of fieldCodes) {
-        expect(schema).toContain(JSON.stringify(entry.pattern ?? entry.name));
+        const code = JSON.stringify(entry.pattern ?? entry.name);
+        if (groups.length === 0 || groups.includes(entry.group)) {
+          expect(schema).toContain(code);
+          spelled.add(entry.name);
+        } else {
+          expect(schema, `${entry.name} is outside ${groups.join(', ')}`).not.toContain(code);
+        }
       }
     }
+    expect(fieldCodes.filter((entry) => !spelled.has(entry.name))).toEqual([]);
   });
 });
+
+/** Every schema under `node`, nested ones included, that `test` accepts. */
+function schemasWhere(
+  node: unknown,
+  test: (schema: Record<string, unknown>) => boolean,
+): Record<string, unknown>[] {
+  if (typeof node !== 'object' || node === null) {
+    return [];
+  }
+  const here = Array.isArray(node) ? [] : [node as Record<string, unknown>].filter(test);
+  return [...here, ...Object.values(node).flatMap((child) => schemasWhere(child, test))];
+}

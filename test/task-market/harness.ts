@@ -13,7 +13,6 @@ import { type TaskMarketConfig, taskMarketConfig } from '../../src/task-market/c
 import { openTaskMarketDatabase } from '../../src/task-market/migrations.ts';
 import { openClawClient } from '../../src/task-market/openclaw.ts';
 import { startOpenClawStandIn } from '../../src/task-market/openclaw-standin.ts';
-import { createOperators } from '../../src/task-market/operators.ts';
 
 /** A clock the test moves: deadlines pass and tokens expire without waiting. */
 export class TestClock implements Clock {
@@ -73,13 +72,11 @@ export async function startMarket(options: MarketOptions = {}) {
   const clock = new TestClock();
   const lifecycle = new Lifecycle();
   const db = await openTaskMarketDatabase(':memory:');
-  const operators = createOperators(db, clock);
-  const agents: TestAgent[] = [];
-  for (let index = 0; index < (options.agents ?? 3); index += 1) {
-    const agent = { id: randomUUID(), name: `agent-${index}`, secret: `secret-${randomUUID()}` };
-    await operators.provisionAgent({ ...agent, points: options.points ?? 1000 });
-    agents.push(agent);
-  }
+  const agents: TestAgent[] = Array.from({ length: options.agents ?? 3 }, (_, index) => ({
+    id: randomUUID(),
+    name: `agent-${index}`,
+    secret: `secret-${randomUUID()}`,
+  }));
   // OpenClaw knows every test agent and one outsider, never provisioned on the market.
   const outsider = { id: randomUUID(), name: 'outsider', secret: `secret-${randomUUID()}` };
   const standIn = await startOpenClawStandIn(
@@ -102,6 +99,9 @@ export async function startMarket(options: MarketOptions = {}) {
     briefs: fileBriefStorage(briefsDirectory),
     validateResponses: true,
   });
+  for (const agent of agents) {
+    await market.operators.provisionAgent({ ...agent, points: options.points ?? 1000 });
+  }
   const server = market.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -228,7 +228,7 @@ export async function startMarket(options: MarketOptions = {}) {
     origin,
     clock,
     db,
-    operators,
+    operators: market.operators,
     lifecycle,
     tasks: market.tasks,
     briefsDirectory,
