@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildDocs } from '../src/docs/build.ts';
 import { docsDir } from '../src/docs/links.js';
-import { builtServices } from '../src/platform/documents.ts';
+import { builtServices } from '../src/build/services.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = resolve(values.out ?? docsDir);

@@ -4,7 +4,7 @@
 import { createMockServer } from './mock/server.ts';
 import { createPlatformApp } from './platform/app.ts';
 import { systemClock } from './platform/clock.ts';
-import { builtServices } from './platform/documents.ts';
+import { builtServices } from './build/services.ts';
 import { Lifecycle } from './platform/lifecycle.ts';
 import { createLogger } from './platform/logger.ts';
 import { taskMarketConfig } from './task-market/config.ts';

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { loadCatalog } from '../catalog/load.js';
-import type { BuiltService } from '../platform/documents.ts';
+import type { BuiltService } from '../build/services.ts';
 import { catalogPage } from './catalog-page.ts';
 import { landingPage } from './landing-page.ts';
 import { type ReferenceDocument, referenceOperations } from './operations.ts';

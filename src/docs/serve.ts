@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import express, { type Response, type Router } from 'express';
-import type { BuiltService } from '../platform/documents.ts';
+import type { BuiltService } from '../build/services.ts';
 import { contentSecurityPolicy } from './html.ts';
 import { docsHome, docsLinks } from './links.js';
 

@@ -16,7 +16,7 @@ import { loadCatalog } from '../catalog/load.js';
 import type { Catalog, CatalogEntry } from '../catalog/types.d.ts';
 import { docsDir as defaultDocsDir } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
-import type { BuiltService } from '../platform/documents.ts';
+import type { BuiltService } from '../build/services.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
 import { parsePrefer } from './prefer.ts';
 

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { docsDir as defaultDocsDir, docsHome, docsLinks } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
-import type { BuiltService } from './documents.ts';
+import type { BuiltService } from '../build/services.ts';
 
 /**
  * The platform: each service app (mounted at its own /<service>), the docs built into `docsDir`

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { entryOfCode, errorBody, identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import type { Catalog, CatalogEntry } from '../../src/catalog/types.d.ts';
-import { builtServices } from '../../src/platform/documents.ts';
+import { builtServices } from '../../src/build/services.ts';
 
 const catalogs = builtServices().map((built) => loadCatalog(built.catalog));
 

@@ -2,7 +2,7 @@ import type { Client } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
-import { builtServices } from '../../src/platform/documents.ts';
+import { builtServices } from '../../src/build/services.ts';
 import { loadDocument } from '../support/documents.ts';
 import { useMock } from '../support/mock.ts';
 

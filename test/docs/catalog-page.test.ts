@@ -6,7 +6,7 @@ import type { Catalog } from '../../src/catalog/types.d.ts';
 import { catalogPage } from '../../src/docs/catalog-page.ts';
 import { escapeHtml } from '../../src/docs/html.ts';
 import { type ReferenceDocument, referenceOperations } from '../../src/docs/operations.ts';
-import { builtServices } from '../../src/platform/documents.ts';
+import { builtServices } from '../../src/build/services.ts';
 
 const count = (html: string, text: string) => html.split(text).length - 1;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { errorBody, sampleRequestId } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
-import { builtServices } from '../../src/platform/documents.ts';
+import { builtServices } from '../../src/build/services.ts';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readApis } from '../build/apis.ts';
+import { readApis } from './apis.ts';
 
 /** A service whose bundled document exists in generated/, and its catalog. */
 export interface BuiltService {
