@@ -65,7 +65,7 @@ const envelopes = {
  * @returns {unknown}
  */
 export function errorBody(catalog, entry, occurrence = {}) {
-  const envelope = envelopes[catalog.service];
+  const envelope = envelopes[catalog.wire.envelope ?? catalog.service];
   if (!envelope) {
     throw new Error(`no error envelope is defined for service ${catalog.service}`);
   }
@@ -108,7 +108,7 @@ const readers = {
  * @returns {{ entry: CatalogEntry, details: Record<string, unknown> | undefined } | undefined}
  */
 export function identifyError(catalog, body) {
-  const read = readers[catalog.service];
+  const read = readers[catalog.wire.envelope ?? catalog.service];
   const found = read ? read(body) : undefined;
   if (!found) {
     return undefined;

@@ -42,6 +42,8 @@ export interface Catalog {
   wire: {
     language: Language;
     contentType: string;
+    /** Whose envelope the errors use when not the service's own (a test fixture's). */
+    envelope?: string;
     schema: string;
   };
   /** The code a path the API does not document answers. */
