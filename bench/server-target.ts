@@ -13,9 +13,8 @@ import { Lifecycle } from '../src/platform/lifecycle.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { pathValidator } from '../src/platform/validator.ts';
 import { sign } from '../src/task-market/auth.ts';
-import { taskMarketConfig } from '../src/task-market/config.ts';
 import { demoAgents } from '../src/task-market/demo.ts';
-import { startTaskMarket } from '../src/task-market/start.ts';
+import { taskMarket } from '../src/task-market/index.ts';
 
 const kind = process.argv[2];
 /** Runs on SIGTERM or SIGINT, before the process exits. */
@@ -30,17 +29,16 @@ const body = JSON.stringify(publish);
 
 if (kind === 'stack') {
   const directory = mkdtempSync(join(tmpdir(), 'bench-'));
-  const market = await startTaskMarket({
-    config: {
-      ...taskMarketConfig({ DATA_DIR: directory }),
-      rateLimit: { limit: 1e9, windowSeconds: 60 },
-      dailyQuota: 1e9,
+  const settings = taskMarket.settings({ DATA_DIR: directory });
+  const market = await taskMarket.start(
+    { ...settings, rateLimit: { limit: 1e9, windowSeconds: 60 }, dailyQuota: 1e9 },
+    {
+      clock: systemClock,
+      logger: createLogger('info'),
+      lifecycle: new Lifecycle(),
+      validateResponses: process.env.VALIDATE_RESPONSES === 'true',
     },
-    clock: systemClock,
-    logger: createLogger('info'),
-    lifecycle: new Lifecycle(),
-    validateResponses: process.env.VALIDATE_RESPONSES === 'true',
-  });
+  );
   cleanUp = async () => {
     await market.close();
     rmSync(directory, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 // npm run docs [-- --out <dir>]: the API docs of every built document, into dist/docs.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { builtServices } from '../src/build/services.ts';
 import { buildDocs } from '../src/docs/build.ts';
 import { docsDir } from '../src/docs/links.js';
-import { builtServices } from '../src/build/services.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = resolve(values.out ?? docsDir);

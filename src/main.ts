@@ -1,56 +1,62 @@
 // npm start (after npm run docs): every service under /<service> on PORT (default 8080), the
 // docs under /docs, and the mock of every document on MOCK_PORT (default 4010).
 
+import { builtServices } from './build/services.ts';
 import { createMockServer } from './mock/server.ts';
 import { createPlatformApp } from './platform/app.ts';
 import { systemClock } from './platform/clock.ts';
-import { builtServices } from './build/services.ts';
 import { Lifecycle } from './platform/lifecycle.ts';
+import { listen } from './platform/listen.ts';
 import { createLogger } from './platform/logger.ts';
-import { taskMarketConfig } from './task-market/config.ts';
-import { demoAgents } from './task-market/demo.ts';
-import { startTaskMarket } from './task-market/start.ts';
+import type { RunningService } from './platform/service-module.ts';
+import { serviceModules } from './services.ts';
 
 const port = Number(process.env.PORT ?? 8080);
 const mockPort = Number(process.env.MOCK_PORT ?? 4010);
+// Loopback unless told: a sandbox with demo credentials is not for the network by default.
+const host = process.env.HOST ?? '127.0.0.1';
 const logger = createLogger();
 const lifecycle = new Lifecycle();
 const validateResponses = process.env.NODE_ENV !== 'production';
 
-const taskMarket = await startTaskMarket({
-  config: taskMarketConfig(),
-  clock: systemClock,
-  logger,
-  lifecycle,
-  validateResponses,
-});
+const running: { name: string; service: RunningService }[] = [];
+for (const module of serviceModules) {
+  const service = await module.start(module.settings(process.env), {
+    clock: systemClock,
+    logger: logger.child({ service: module.name }),
+    lifecycle,
+    validateResponses,
+  });
+  running.push({ name: module.name, service });
+}
 const documents = builtServices();
-const app = createPlatformApp(documents, [taskMarket.app]);
+const app = createPlatformApp(
+  documents,
+  running.map(({ service }) => service.app),
+);
 const mock = await createMockServer(documents, process.env.MOCK_LOG_LEVEL);
-mock.listen(mockPort);
-const server = app.listen(port, () => {
-  const base = `http://localhost:${port}`;
-  logger.info({ port, mockPort, validateResponses }, 'listening');
-  process.stdout.write(
-    `\napi-contracts on ${base}\n` +
-      `  docs: ${base}/docs\n` +
-      `  mock of every document: http://localhost:${mockPort}/<service> (Prefer: example=<CODE>)\n` +
-      `  task-market: ${base}/task-market (OpenClaw: ${taskMarket.openclawUrl})\n` +
-      (taskMarket.seededDemo
-        ? `  demo agents (sign in with POST ${base}/task-market/auth/token):\n${demoAgents
-            .map(
-              (agent) =>
-                `    ${agent.name}: {"agent_id": "${agent.id}", "secret": "${agent.secret}"}\n`,
-            )
-            .join('')}`
-        : '') +
-      '\n',
+mock.listen(mockPort, host);
+const server = await listen(app, port, host);
+logger.info({ host, port, mockPort, validateResponses }, 'listening');
+process.stdout.write(welcome(`http://localhost:${port}`));
+
+/** What `npm start` prints: where everything is, and what each service needs a user to know. */
+function welcome(base: string): string {
+  const services = running.map(
+    ({ name, service }) =>
+      `  ${name}: ${base}/${name}\n${service.notes.map((note) => `    ${note}\n`).join('')}`,
   );
-});
+  return (
+    `\napi-contracts on ${base}\n` +
+    `  docs: ${base}/docs\n` +
+    `  mock of every document: http://localhost:${mockPort}/<service> (Prefer: example=<CODE>)\n` +
+    `${services.join('')}\n`
+  );
+}
 
 /**
- * SIGTERM: refuse new requests (SERVICE_UNAVAILABLE), finish the running ones, then close the
- * databases.
+ * SIGTERM: refuse new requests (each catalog's `draining` answer), finish the running ones, then
+ * close every service.
  */
 async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
@@ -59,7 +65,7 @@ async function shutdown(signal: string) {
   mock.close();
   mock.closeIdleConnections();
   server.close(async () => {
-    await taskMarket.close();
+    await Promise.all(running.map(({ service }) => service.close()));
     process.exit(0);
   });
   server.closeIdleConnections();

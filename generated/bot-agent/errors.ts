@@ -12,6 +12,24 @@ export const catalog = {
     "contentType": "application/json",
     "schema": "ErrorResponse"
   },
+  "platform": {
+    "validation": {
+      "default": "INVALID_REQUEST_FORMAT"
+    },
+    "malformedJson": "INVALID_REQUEST_FORMAT",
+    "mediaType": "INVALID_REQUEST_FORMAT",
+    "bodyTooLarge": "INVALID_REQUEST_FORMAT",
+    "unknownPath": {
+      "code": "INVALID_REQUEST_FORMAT",
+      "reason": "The catalog has no not-found code for a path, only for each kind of resource; a path or method bot-agent does not serve is answered as a malformed request."
+    },
+    "draining": "SERVICE_UNAVAILABLE",
+    "databaseDown": "DATABASE_ERROR",
+    "internal": {
+      "code": "SERVICE_UNAVAILABLE",
+      "reason": "The catalog has no generic internal-error code: its 500s each name a failed operation (a bot's creation, a message's sending). 9006 is the closest code that promises nothing about the request, and it is retryable."
+    }
+  },
   "groups": [
     {
       "id": "bot",
@@ -318,7 +336,11 @@ export const catalog = {
         "action": "send_message",
         "error": "目标群聊已归档",
         "retry_able": false
-      }
+      },
+      "optionalDetails": [
+        "step",
+        "action"
+      ]
     },
     {
       "name": "WORKFLOW_INVALID_CRON",
@@ -1393,3 +1415,75 @@ export const catalog = {
 
 /** Name of a bot-agent error code. */
 export type ErrorName = (typeof catalog.errors)[number]['name'];
+
+/** The `details` each code carries, typed from the catalog's example. */
+export interface ErrorDetails {
+  BOT_NOT_FOUND: { bot_id: string; reason: string };
+  BOT_DISABLED: { bot_id: string; status: string };
+  BOT_SUSPENDED: { bot_id: string; status: string };
+  BOT_NAME_EXISTS: { name: string };
+  BOT_LIMIT_EXCEEDED: { limit: number; current: number };
+  BOT_CONFIG_INVALID: { field: string; reason: string };
+  BOT_MODEL_NOT_AVAILABLE: { model: string };
+  BOT_CREATION_FAILED: Record<string, never>;
+  BOT_UPDATE_FAILED: Record<string, never>;
+  BOT_DELETE_FAILED: Record<string, never>;
+  WORKFLOW_NOT_FOUND: { workflow_id: string };
+  WORKFLOW_EXECUTION_FAILED: { execution_id: string; step?: number; action?: string; error: string; retry_able: boolean };
+  WORKFLOW_INVALID_CRON: { cron: string; reason: string };
+  WORKFLOW_STEP_INVALID: { step: number; reason: string };
+  WORKFLOW_NO_TRIGGER: Record<string, never>;
+  WORKFLOW_ALREADY_RUNNING: { workflow_id: string; execution_id: string };
+  WORKFLOW_DISABLED: { workflow_id: string };
+  WORKFLOW_EXECUTION_NOT_FOUND: { execution_id: string };
+  WORKFLOW_TIMEOUT: { execution_id: string; timeout_seconds: number };
+  WORKFLOW_STEP_FAILED: { execution_id: string; step: number; action: string; error: string; retry_able: boolean };
+  WORKFLOW_SOURCE_UNAVAILABLE: { execution_id: string; step: number; action: string; error: string; retry_able: boolean };
+  WORKFLOW_API_CALL_FAILED: { execution_id: string; step: number; action: string; error: string; retry_able: boolean };
+  GROUP_NOT_FOUND: { group_id: string };
+  BOT_ALREADY_IN_GROUP: { group_id: string; bot_id: string };
+  BOT_NOT_IN_GROUP: { group_id: string; bot_id: string };
+  GROUP_MEMBER_LIMIT_EXCEEDED: { limit: number; current: number };
+  GROUP_NAME_EXISTS: { name: string };
+  GROUP_ROUTING_INVALID: { routing_strategy: string; allowed: string[] };
+  GROUP_ARCHIVED: { group_id: string; status: string };
+  GROUP_DELETE_FAILED: Record<string, never>;
+  GROUP_MEMBER_NOT_FOUND: { group_id: string; member_id: string };
+  GROUP_INVALID_KEYWORDS: { reason: string };
+  GROUP_NO_ACTIVE_BOT: { group_id: string };
+  GROUP_ROUTING_FAILED: Record<string, never>;
+  MESSAGE_SEND_FAILED: Record<string, never>;
+  MESSAGE_NOT_FOUND: { message_id: string };
+  MESSAGE_EMPTY: Record<string, never>;
+  MESSAGE_TOO_LONG: { max_length: number; length: number };
+  MESSAGE_CONTAINS_BANNED_CONTENT: Record<string, never>;
+  CONVERSATION_NOT_FOUND: { conversation_id: string };
+  MESSAGE_RATE_LIMIT_EXCEEDED: { retry_after: number; limit: number; window: string };
+  BOT_NOT_RESPONDING: { bot_id: string };
+  MESSAGE_ALREADY_PROCESSED: { message_id: string; status: string };
+  MEMORY_NOT_FOUND: { memory_id: string };
+  MEMORY_LIMIT_EXCEEDED: { limit: number; current: number };
+  MEMORY_IMPORTANCE_INVALID: { importance: number };
+  MEMORY_TYPE_INVALID: { type: string; allowed: string[] };
+  MEMORY_CONTENT_TOO_LONG: { max_length: number; length: number };
+  MEMORY_STORE_FAILED: Record<string, never>;
+  KNOWLEDGE_FILE_NOT_FOUND: { file_id: string };
+  KNOWLEDGE_FILE_UPLOAD_FAILED: Record<string, never>;
+  KNOWLEDGE_FILE_TOO_LARGE: { max_bytes: number; size: number };
+  KNOWLEDGE_FILE_TYPE_INVALID: { content_type: string; allowed: string[] };
+  KNOWLEDGE_CHUNK_FAILED: Record<string, never>;
+  KNOWLEDGE_SEARCH_FAILED: Record<string, never>;
+  KNOWLEDGE_DELETE_FAILED: Record<string, never>;
+  AUTHENTICATION_FAILED: Record<string, never>;
+  TOKEN_EXPIRED: Record<string, never>;
+  TOKEN_INVALID: Record<string, never>;
+  PERMISSION_DENIED: Record<string, never>;
+  RATE_LIMIT_EXCEEDED: { retry_after: number; limit: number; window: string };
+  SERVICE_UNAVAILABLE: Record<string, never>;
+  MAINTENANCE_MODE: { retry_after: number };
+  DATABASE_ERROR: Record<string, never>;
+  EXTERNAL_SERVICE_ERROR: { service: string };
+  CONFIGURATION_ERROR: Record<string, never>;
+  QUOTA_EXCEEDED: { quota: string; limit: number; used: number };
+  INVALID_REQUEST_FORMAT: { fields: { field: string; message: string }[] };
+}

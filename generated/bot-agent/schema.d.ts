@@ -1621,6 +1621,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -1728,6 +1741,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unauthorized: one of the bot-agent error codes below.
@@ -1991,6 +2017,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -2116,6 +2143,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -2241,6 +2269,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -2366,6 +2395,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -2757,6 +2787,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -2870,6 +2913,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unauthorized: one of the bot-agent error codes below.
@@ -3415,6 +3471,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -3528,6 +3597,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unauthorized: one of the bot-agent error codes below.
@@ -4009,6 +4091,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -4116,6 +4211,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unauthorized: one of the bot-agent error codes below.
@@ -4391,6 +4499,7 @@ export interface operations {
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
              *     - `2005 WORKFLOW_NO_TRIGGER`: The workflow has no trigger (工作流缺少触发条件)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -4509,6 +4618,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Workflow"];
+                };
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /**
@@ -4941,6 +5063,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -5049,6 +5184,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /**
@@ -5387,6 +5535,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -5494,6 +5655,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unauthorized: one of the bot-agent error codes below.
@@ -5755,6 +5929,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -5876,6 +6051,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -5990,6 +6178,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -6115,6 +6304,7 @@ export interface operations {
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
              *     - `3011 GROUP_NO_ACTIVE_BOT`: The group chat has no active bot (群聊没有活跃的Bot)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -6515,6 +6705,7 @@ export interface operations {
              * @description Bad Request: one of the bot-agent error codes below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {
@@ -6851,6 +7042,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -6958,6 +7162,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unauthorized: one of the bot-agent error codes below.
@@ -7367,6 +7584,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Bad Request: one of the bot-agent error codes below.
+             *
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unauthorized: one of the bot-agent error codes below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
@@ -7482,6 +7712,7 @@ export interface operations {
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
+             *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
             400: {
                 headers: {

@@ -12,6 +12,27 @@ export const catalog = {
     "contentType": "application/problem+json",
     "schema": "Problem"
   },
+  "platform": {
+    "validation": {
+      "default": "REQUEST_VALIDATION_ERROR"
+    },
+    "malformedJson": "REQUEST_VALIDATION_ERROR",
+    "mediaType": "REQUEST_VALIDATION_ERROR",
+    "bodyTooLarge": "REQUEST_VALIDATION_ERROR",
+    "unknownPath": {
+      "code": "REQUEST_VALIDATION_ERROR",
+      "reason": "The catalog has no not-found code for a path, only for each kind of resource; a path or method divination does not serve is answered as a request that cannot be validated."
+    },
+    "draining": {
+      "code": "INTERNAL_ERROR",
+      "reason": "The catalog's only 503s are for its auth and attachment-storage providers; a shutdown is none of those, so it is answered as the generic server error (retry elsewhere or later)."
+    },
+    "databaseDown": {
+      "code": "INTERNAL_ERROR",
+      "reason": "The catalog has no database code; an unreachable database is a generic server error."
+    },
+    "internal": "INTERNAL_ERROR"
+  },
   "groups": [
     {
       "id": "auth",
@@ -965,3 +986,59 @@ export const catalog = {
 
 /** Name of a divination error code. */
 export type ErrorName = (typeof catalog.errors)[number]['name'];
+
+/** The `details` each code carries, typed from the catalog's example. */
+export interface ErrorDetails {
+  AUTH_SERVICE_UNAVAILABLE: Record<string, never>;
+  AUTH_TOO_MANY_REQUESTS: { retry_after: number };
+  AUTH_VERIFICATION_CODE_INVALID: Record<string, never>;
+  AUTH_REFRESH_TOKEN_INVALID: Record<string, never>;
+  AUTH_REFRESH_TOKEN_MISSING: Record<string, never>;
+  AUTH_USER_NOT_FOUND: Record<string, never>;
+  AUTH_UNAUTHORIZED: Record<string, never>;
+  POINTS_INSUFFICIENT_BALANCE: { required: number; balance: number };
+  AGENT_SESSION_RUN_LIMIT_EXCEEDED: { limit: number };
+  AGENT_RUNTIME_MODE_INVALID: Record<string, never>;
+  AGENT_DIVINATION_PAYLOAD_REQUIRED: Record<string, never>;
+  AGENT_SESSION_ID_INVALID: { thread_id: string };
+  AGENT_SESSION_NOT_FOUND: { thread_id: string };
+  AGENT_USER_ID_INVALID: Record<string, never>;
+  AGENT_AUDIO_UNSUPPORTED_FORMAT: { accepted: string[] };
+  AGENT_AUDIO_TOO_LARGE: { max_bytes: number };
+  AGENT_AUDIO_EMPTY: Record<string, never>;
+  AGENT_ASR_UNAVAILABLE: Record<string, never>;
+  AGENT_PAYLOAD_INVALID: Record<string, never>;
+  AGENT_RUN_INPUT_INVALID: Record<string, never>;
+  AGENT_RUN_MESSAGES_INVALID: Record<string, never>;
+  AGENT_INVALID_RUN_ID: { run_id: string };
+  AGENT_INVALID_LAST_EVENT_ID: { last_event_id: string };
+  AGENT_SSE_CONNECTION_LIMIT: { limit: number };
+  AGENT_FORBIDDEN: Record<string, never>;
+  AGENT_ATTACHMENT_EMPTY: Record<string, never>;
+  AGENT_ATTACHMENT_TOO_LARGE: { max_bytes: number };
+  AGENT_ATTACHMENTS_TOO_MANY: { max_attachments: number };
+  AGENT_ATTACHMENT_UNSUPPORTED_TYPE: { content_type: string };
+  AGENT_ATTACHMENT_UPLOAD_FAILED: Record<string, never>;
+  AGENT_ATTACHMENT_STORAGE_UNAVAILABLE: Record<string, never>;
+  AGENT_ATTACHMENT_BUCKET_INVALID: { bucket: string };
+  AGENT_ATTACHMENT_PATH_SCOPE_INVALID: { path: string };
+  AGENT_SIGNED_URL_GENERATION_FAILED: Record<string, never>;
+  AGENT_SIGNED_IMAGE_URL_INVALID: Record<string, never>;
+  INVALID_BINARY_URL_HOST: { url: string; allowed_hosts: string[] };
+  INVALID_BINARY_URL_BUCKET: { bucket: string };
+  INVALID_BINARY_URL_PATH_SCOPE: { path: string };
+  PROFILE_PAYLOAD_INVALID: Record<string, never>;
+  PROFILE_NOT_FOUND: Record<string, never>;
+  PROFILE_DELETE_FAILED: Record<string, never>;
+  AVATAR_FILE_INVALID: { accepted: string[]; max_bytes: number };
+  AVATAR_PATH_SCOPE_INVALID: { path: string };
+  AVATAR_SIGNED_URL_FAILED: Record<string, never>;
+  AVATAR_UPLOAD_FAILED: Record<string, never>;
+  NOTIFICATION_NOT_FOUND: { notification_id: string };
+  INVITE_CODE_NOT_FOUND: Record<string, never>;
+  REQUEST_VALIDATION_ERROR: { errors: { loc: string[]; msg: string; type: string }[] };
+  INTERNAL_ERROR: Record<string, never>;
+  MISSING_RUNTIME_ARGS: Record<string, never>;
+  TOOL_REJECTED: { tool_call_id: string; tool: string };
+  TOOL_PENDING_APPROVAL: { tool_call_id: string; tool: string; requested_at: string };
+}

@@ -1321,6 +1321,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the divination error codes below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
@@ -1359,6 +1372,19 @@ export interface operations {
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1576,6 +1602,7 @@ export interface operations {
              * @description Unprocessable Entity: one of the divination error codes below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
             422: {
                 headers: {
@@ -1665,6 +1692,7 @@ export interface operations {
              * @description Unprocessable Entity: one of the divination error codes below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
             422: {
                 headers: {
@@ -1756,6 +1784,7 @@ export interface operations {
              * @description Unprocessable Entity: one of the divination error codes below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
             422: {
                 headers: {
@@ -2096,6 +2125,19 @@ export interface operations {
              *     - `TOOL_REJECTED`: Tool execution was rejected (工具调用被拒绝)
              */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2531,6 +2573,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the divination error codes below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
@@ -2567,6 +2622,19 @@ export interface operations {
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3039,6 +3107,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the divination error codes below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
@@ -3102,6 +3183,19 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the divination error codes below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
@@ -3153,6 +3247,19 @@ export interface operations {
              *     - `INVITE_CODE_NOT_FOUND`: Invite code not found for current user (当前用户没有邀请码)
              */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the divination error codes below.
+             *
+             *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
+             */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

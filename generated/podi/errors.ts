@@ -12,7 +12,101 @@ export const catalog = {
     "contentType": "application/json",
     "schema": "HTTPError"
   },
-  "unknownPath": "NOT_FOUND",
+  "platform": {
+    "validation": {
+      "default": {
+        "status": 422,
+        "schema": "HTTPValidationError",
+        "reason": "FastAPI answers a request it cannot validate with its own body, {\"detail\": [{\"loc\", \"msg\", \"type\"}]}, one item a problem, which is no catalog code.",
+        "example": {
+          "detail": [
+            {
+              "loc": [
+                "query",
+                "sort"
+              ],
+              "msg": "Extra inputs are not permitted",
+              "type": "extra_forbidden"
+            }
+          ]
+        }
+      }
+    },
+    "malformedJson": {
+      "status": 422,
+      "schema": "HTTPValidationError",
+      "reason": "FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).",
+      "example": {
+        "detail": [
+          {
+            "loc": [
+              "body",
+              42
+            ],
+            "msg": "JSON decode error",
+            "type": "json_invalid"
+          }
+        ]
+      }
+    },
+    "mediaType": {
+      "status": 422,
+      "schema": "HTTPValidationError",
+      "reason": "FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.",
+      "example": {
+        "detail": [
+          {
+            "loc": [
+              "body"
+            ],
+            "msg": "Field required",
+            "type": "missing"
+          }
+        ]
+      }
+    },
+    "bodyTooLarge": {
+      "status": 422,
+      "schema": "HTTPValidationError",
+      "reason": "FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.",
+      "example": {
+        "detail": [
+          {
+            "loc": [
+              "body"
+            ],
+            "msg": "Request body is larger than the limit of 1048576 bytes",
+            "type": "too_large"
+          }
+        ]
+      }
+    },
+    "unknownPath": "NOT_FOUND",
+    "draining": {
+      "status": 503,
+      "schema": "HTTPServerError",
+      "reason": "The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {\"detail\": \"Service Unavailable\"}.",
+      "example": {
+        "detail": "Service Unavailable"
+      }
+    },
+    "databaseDown": {
+      "status": 500,
+      "schema": "HTTPServerError",
+      "reason": "The catalog names no server-fault code; like FastAPI, podi answers {\"detail\": \"Internal Server Error\"}.",
+      "example": {
+        "detail": "Internal Server Error"
+      }
+    },
+    "internal": {
+      "status": 500,
+      "schema": "HTTPServerError",
+      "reason": "The catalog names no server-fault code; like FastAPI, podi answers {\"detail\": \"Internal Server Error\"}.",
+      "example": {
+        "detail": "Internal Server Error"
+      }
+    }
+  },
   "groups": [
     {
       "id": "queue",
@@ -1522,3 +1616,129 @@ export const catalog = {
 
 /** Name of a podi error code. */
 export type ErrorName = (typeof catalog.errors)[number]['name'];
+
+/** The `details` each code carries, typed from the catalog's example. */
+export interface ErrorDetails {
+  Q1001: Record<string, never>;
+  Q2001: Record<string, never>;
+  AUTHORIZATION_REQUIRED: Record<string, never>;
+  UNAUTHORIZED: Record<string, never>;
+  INVALID_TOKEN: Record<string, never>;
+  INVALID_TOKEN_PAYLOAD: Record<string, never>;
+  INVALID_CREDENTIALS: Record<string, never>;
+  USER_NOT_FOUND: Record<string, never>;
+  USER_INACTIVE: Record<string, never>;
+  ADMIN_ONLY: Record<string, never>;
+  INTERNAL_ONLY: Record<string, never>;
+  NOT_FOUND: Record<string, never>;
+  RUN_NOT_FOUND: Record<string, never>;
+  WORKFLOW_ID_MISSING: Record<string, never>;
+  WORKFLOW_VERSION_NOT_FOUND: Record<string, never>;
+  WORKFLOW_NOT_FOUND: Record<string, never>;
+  EXECUTOR_NOT_FOUND: Record<string, never>;
+  EXECUTOR_BUSY: Record<string, never>;
+  EXECUTOR_ADAPTER_MISSING: Record<string, never>;
+  EXECUTOR_TYPE_NOT_BAIDU: Record<string, never>;
+  EXECUTOR_TYPE_NOT_COMFYUI: Record<string, never>;
+  EXECUTOR_TYPE_NOT_KIE: Record<string, never>;
+  EXECUTOR_TYPE_NOT_VOLCENGINE: Record<string, never>;
+  ABILITY_NOT_FOUND: Record<string, never>;
+  ABILITY_NOT_FOUND_OR_INACTIVE: Record<string, never>;
+  ABILITY_INACTIVE: Record<string, never>;
+  ABILITY_EXECUTOR_NOT_CONFIGURED: Record<string, never>;
+  ABILITY_LOG_NOT_FOUND: Record<string, never>;
+  ABILITY_LOG_NOT_COMFYUI: Record<string, never>;
+  INVALID_WORKFLOW_OR_EXECUTOR: Record<string, never>;
+  COZE_SUBMIT_FAILED: Record<string, never>;
+  COZE_SUBMIT_MISSING_EXECUTE_ID: Record<string, never>;
+  COZE_HISTORY_FAILED: Record<string, never>;
+  COZE_EXECUTION_FAILED: Record<string, never>;
+  COZE_FAILED: Record<string, never>;
+  'COZE_RUN_*': Record<string, never>;
+  COZE_ASYNC_TIMEOUT: Record<string, never>;
+  COZE_ASYNC_EMPTY: Record<string, never>;
+  COZE_WORKFLOW_ERROR: Record<string, never>;
+  COZE_WORKFLOW_ID_MISSING: Record<string, never>;
+  COZE_NOT_CONFIGURED: Record<string, never>;
+  COZE_REQUEST_FAILED: Record<string, never>;
+  COZE_RESPONSE_NOT_JSON: Record<string, never>;
+  COZE_INVALID_RESPONSE: Record<string, never>;
+  'COZE_HTTP_*': Record<string, never>;
+  FANOUT_EMPTY: Record<string, never>;
+  FANOUT_PARTIAL_FAILED: Record<string, never>;
+  TASK_ID_REQUIRED: Record<string, never>;
+  TASK_NOT_FOUND: Record<string, never>;
+  TASK_FAILED: Record<string, never>;
+  TASK_TIMEOUT: Record<string, never>;
+  TASK_IMAGES_EMPTY: Record<string, never>;
+  CALLBACK_OUTPUT_EMPTY: Record<string, never>;
+  CALLBACK_IMAGES_EMPTY: Record<string, never>;
+  CALLBACK_TASK_NOT_RESOLVED: Record<string, never>;
+  AGENT_TOKEN_REQUIRED: Record<string, never>;
+  AGENT_TOKEN_INVALID: Record<string, never>;
+  AGENT_TOKEN_EXPIRED: Record<string, never>;
+  AGENT_TOKEN_KID_REQUIRED: Record<string, never>;
+  AGENT_TOKEN_KID_INVALID: Record<string, never>;
+  AGENT_TOKEN_SCOPE_INVALID: Record<string, never>;
+  AGENT_TOKEN_PAYLOAD_INVALID: Record<string, never>;
+  AGENT_NOT_FOUND: Record<string, never>;
+  AGENT_ALREADY_EXISTS: Record<string, never>;
+  AGENT_NOT_ALLOWED: Record<string, never>;
+  AGENT_BASE_URL_MISSING: Record<string, never>;
+  AGENT_MANIFEST_NOT_FOUND: Record<string, never>;
+  AGENT_MANIFEST_FORBIDDEN: Record<string, never>;
+  AGENT_TASK_NOT_FOUND: Record<string, never>;
+  AGENT_TASK_FORBIDDEN: Record<string, never>;
+  AGENT_TASK_EXPIRED: Record<string, never>;
+  AGENT_PUSH_FAILED: Record<string, never>;
+  COMFYUI_BASE_URL_MISSING: Record<string, never>;
+  COMFYUI_WORKFLOW_EMPTY: Record<string, never>;
+  COMFYUI_SUBMIT_ERROR: Record<string, never>;
+  COMFYUI_SUBMIT_NODE_ERROR: Record<string, never>;
+  'COMFYUI_HISTORY_HTTP_*': Record<string, never>;
+  COMFYUI_HISTORY_INVALID: Record<string, never>;
+  'COMFYUI_STATUS_*': Record<string, never>;
+  COMFYUI_IMAGES_EMPTY: Record<string, never>;
+  COMFYUI_ASSETS_EMPTY: Record<string, never>;
+  COMFYUI_TIMEOUT: Record<string, never>;
+  COMFYUI_IMAGE_REQUIRED: Record<string, never>;
+  COMFYUI_OBJECT_INFO_ERROR: Record<string, never>;
+  COMFYUI_OBJECT_INFO_INVALID: Record<string, never>;
+  COMFYUI_QUEUE_STATUS_ERROR: Record<string, never>;
+  COMFYUI_QUEUE_STATUS_INVALID: Record<string, never>;
+  COMFYUI_ADAPTER_MISSING: Record<string, never>;
+  COMFYUI_PROMPT_ID_REQUIRED: Record<string, never>;
+  COMFYUI_BASE_URL_REQUIRED: Record<string, never>;
+  COMFYUI_ERROR: Record<string, never>;
+  COMFYUI_EXECUTOR_NOT_MATCHED: Record<string, never>;
+  COMFYUI_NOT_READY: Record<string, never>;
+  COMFYUI_SYSTEM_STATS_ERROR: Record<string, never>;
+  COMFYUI_TEST_FAILED: Record<string, never>;
+  COMFYUI_WORKFLOW_KEY_MISSING: Record<string, never>;
+  COMFYUI_VERSION_SOURCE_INVALID: Record<string, never>;
+  COMFYUI_VERSION_SYNC_FAILED: Record<string, never>;
+  BAIDU_TEST_FAILED: Record<string, never>;
+  BAIDU_API_ERROR: Record<string, never>;
+  BAIDU_API_KEY_MISSING: Record<string, never>;
+  BAIDU_ENDPOINT_MISSING: Record<string, never>;
+  BAIDU_TOKEN_ERROR: Record<string, never>;
+  VOLCENGINE_REQUEST_FAILED: Record<string, never>;
+  VOLCENGINE_API_KEY_MISSING: Record<string, never>;
+  VOLCENGINE_HTTP_ERROR: Record<string, never>;
+  'VOLCENGINE_HTTP_*': Record<string, never>;
+  VOLCENGINE_API_TYPE_UNSUPPORTED: Record<string, never>;
+  VOLCENGINE_MODEL_REQUIRED: Record<string, never>;
+  KIE_TASK_CREATE_FAILED: Record<string, never>;
+  KIE_TASK_ID_MISSING: Record<string, never>;
+  KIE_API_KEY_MISSING: Record<string, never>;
+  KIE_MODEL_REQUIRED: Record<string, never>;
+  KIE_RESPONSE_INVALID: Record<string, never>;
+  KIE_STATUS_EMPTY: Record<string, never>;
+  KIE_STATUS_ERROR: Record<string, never>;
+  KIE_TIMEOUT: Record<string, never>;
+  IMAGE_DOWNLOAD_FAILED: Record<string, never>;
+  IMAGE_BASE64_INVALID: Record<string, never>;
+  IMAGE_REQUIRED: Record<string, never>;
+  PODI_IMAGE_TOOLS_IMPORT_FAILED: Record<string, never>;
+  PODI_UTILITY_UNSUPPORTED: Record<string, never>;
+}

@@ -1043,6 +1043,22 @@ export interface components {
              */
             detail: "AUTHORIZATION_REQUIRED" | "UNAUTHORIZED" | "INVALID_TOKEN" | "INVALID_TOKEN_PAYLOAD" | "INVALID_CREDENTIALS" | "USER_NOT_FOUND" | "USER_INACTIVE" | "ADMIN_ONLY" | "INTERNAL_ONLY" | "NOT_FOUND" | "RUN_NOT_FOUND" | "WORKFLOW_ID_MISSING" | "WORKFLOW_VERSION_NOT_FOUND" | "WORKFLOW_NOT_FOUND" | "EXECUTOR_NOT_FOUND" | "EXECUTOR_BUSY" | "EXECUTOR_ADAPTER_MISSING" | "EXECUTOR_TYPE_NOT_BAIDU" | "EXECUTOR_TYPE_NOT_COMFYUI" | "EXECUTOR_TYPE_NOT_KIE" | "EXECUTOR_TYPE_NOT_VOLCENGINE" | "ABILITY_NOT_FOUND" | "ABILITY_NOT_FOUND_OR_INACTIVE" | "ABILITY_INACTIVE" | "ABILITY_EXECUTOR_NOT_CONFIGURED" | "ABILITY_LOG_NOT_FOUND" | "ABILITY_LOG_NOT_COMFYUI" | "INVALID_WORKFLOW_OR_EXECUTOR" | "COZE_WORKFLOW_ID_MISSING" | "COZE_NOT_CONFIGURED" | "TASK_ID_REQUIRED" | "TASK_NOT_FOUND" | "CALLBACK_OUTPUT_EMPTY" | "CALLBACK_TASK_NOT_RESOLVED" | "AGENT_TOKEN_REQUIRED" | "AGENT_TOKEN_INVALID" | "AGENT_TOKEN_EXPIRED" | "AGENT_TOKEN_KID_REQUIRED" | "AGENT_TOKEN_KID_INVALID" | "AGENT_TOKEN_SCOPE_INVALID" | "AGENT_TOKEN_PAYLOAD_INVALID" | "AGENT_NOT_FOUND" | "AGENT_ALREADY_EXISTS" | "AGENT_NOT_ALLOWED" | "AGENT_BASE_URL_MISSING" | "AGENT_MANIFEST_NOT_FOUND" | "AGENT_MANIFEST_FORBIDDEN" | "AGENT_TASK_NOT_FOUND" | "AGENT_TASK_FORBIDDEN" | "AGENT_TASK_EXPIRED" | "AGENT_PUSH_FAILED" | "COMFYUI_BASE_URL_MISSING" | "COMFYUI_WORKFLOW_EMPTY" | "COMFYUI_IMAGE_REQUIRED" | "COMFYUI_OBJECT_INFO_ERROR" | "COMFYUI_OBJECT_INFO_INVALID" | "COMFYUI_QUEUE_STATUS_ERROR" | "COMFYUI_QUEUE_STATUS_INVALID" | "COMFYUI_ADAPTER_MISSING" | "COMFYUI_PROMPT_ID_REQUIRED" | "COMFYUI_BASE_URL_REQUIRED" | "COMFYUI_EXECUTOR_NOT_MATCHED" | "COMFYUI_NOT_READY" | "COMFYUI_SYSTEM_STATS_ERROR" | "COMFYUI_WORKFLOW_KEY_MISSING" | "COMFYUI_VERSION_SOURCE_INVALID" | "COMFYUI_VERSION_SYNC_FAILED" | "BAIDU_API_KEY_MISSING" | "BAIDU_ENDPOINT_MISSING" | "VOLCENGINE_API_KEY_MISSING" | "VOLCENGINE_API_TYPE_UNSUPPORTED" | "VOLCENGINE_MODEL_REQUIRED" | "KIE_API_KEY_MISSING" | "KIE_MODEL_REQUIRED" | "IMAGE_DOWNLOAD_FAILED" | "IMAGE_BASE64_INVALID" | "IMAGE_REQUIRED" | "PODI_IMAGE_TOOLS_IMPORT_FAILED" | "PODI_UTILITY_UNSUPPORTED";
         };
+        /** @description FastAPI's body for a request it cannot validate (422): one item a problem, no catalog code. The `platform` block of the error catalog says when podi sends it. */
+        HTTPValidationError: {
+            detail: {
+                /** @description Where the problem is, from `body`, `query`, `path` or `header` down to the field. */
+                loc: (string | number)[];
+                /** @description What is wrong, in English. */
+                msg: string;
+                /** @description The kind of problem (`missing`, `json_invalid`, `extra_forbidden`…). */
+                type: string;
+            }[];
+        };
+        /** @description The body of a server fault (500) or of a shutdown (503), as FastAPI and its ASGI server send it: no catalog code. The `platform` block of the error catalog says when podi sends it. */
+        HTTPServerError: {
+            /** @enum {string} */
+            detail: "Internal Server Error" | "Service Unavailable";
+        };
         /** @description Why something failed after its request was answered: a catalog code, codes with a dynamic suffix spelled out (`COMFYUI_HISTORY_HTTP_502`, `COZE_RUN_CANCELED`). */
         FailureCode: string | ("COZE_SUBMIT_FAILED" | "COZE_SUBMIT_MISSING_EXECUTE_ID" | "COZE_HISTORY_FAILED" | "COZE_EXECUTION_FAILED" | "COZE_FAILED" | "COZE_ASYNC_TIMEOUT" | "COZE_ASYNC_EMPTY" | "COZE_WORKFLOW_ERROR" | "COZE_REQUEST_FAILED" | "COZE_RESPONSE_NOT_JSON" | "COZE_INVALID_RESPONSE" | "FANOUT_EMPTY" | "FANOUT_PARTIAL_FAILED" | "TASK_FAILED" | "TASK_TIMEOUT" | "TASK_IMAGES_EMPTY" | "CALLBACK_IMAGES_EMPTY" | "COMFYUI_SUBMIT_ERROR" | "COMFYUI_SUBMIT_NODE_ERROR" | "COMFYUI_HISTORY_INVALID" | "COMFYUI_IMAGES_EMPTY" | "COMFYUI_ASSETS_EMPTY" | "COMFYUI_TIMEOUT" | "COMFYUI_ERROR" | "COMFYUI_TEST_FAILED" | "BAIDU_TEST_FAILED" | "BAIDU_API_ERROR" | "BAIDU_TOKEN_ERROR" | "VOLCENGINE_REQUEST_FAILED" | "VOLCENGINE_HTTP_ERROR" | "KIE_TASK_CREATE_FAILED" | "KIE_TASK_ID_MISSING" | "KIE_RESPONSE_INVALID" | "KIE_STATUS_EMPTY" | "KIE_STATUS_ERROR" | "KIE_TIMEOUT");
         /** @description A user. */
@@ -1708,6 +1724,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getCurrentUser: {
@@ -1769,6 +1828,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     listUsers: {
@@ -1821,6 +1920,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -1889,6 +2028,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -1963,6 +2142,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     listAbilities: {
@@ -2014,6 +2236,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2104,6 +2366,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getAbility: {
@@ -2169,6 +2474,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2264,6 +2609,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2374,30 +2762,49 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the podi error codes below.
              *
              *     - `EXECUTOR_ADAPTER_MISSING`: No adapter for the executor (执行器适配缺失)
              *     - `COMFYUI_ADAPTER_MISSING`: No ComfyUI adapter is registered (adapter 未注册)
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
                 };
             };
             /**
              * @description Service Unavailable: one of the podi error codes below.
              *
              *     - `COMFYUI_NOT_READY`: ComfyUI is not ready (ComfyUI 未就绪)
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2453,6 +2860,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2520,6 +2967,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2605,6 +3092,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     listExecutors: {
@@ -2657,6 +3184,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2730,6 +3297,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getExecutor: {
@@ -2796,6 +3406,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2875,6 +3525,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -2980,6 +3670,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     testExecutor: {
@@ -3049,16 +3782,44 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the podi error codes below.
              *
              *     - `EXECUTOR_ADAPTER_MISSING`: No adapter for the executor (执行器适配缺失)
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3128,16 +3889,47 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the podi error codes below.
              *
              *     - `EXECUTOR_ADAPTER_MISSING`: No adapter for the executor (执行器适配缺失)
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3223,6 +4015,33 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Bad Gateway: one of the podi error codes below.
              *
              *     - `COMFYUI_QUEUE_STATUS_ERROR`: ComfyUI /queue failed (/queue/status 异常)
@@ -3234,6 +4053,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3319,6 +4151,33 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Bad Gateway: one of the podi error codes below.
              *
              *     - `COMFYUI_OBJECT_INFO_ERROR`: ComfyUI /object_info failed (/object_info 异常)
@@ -3330,6 +4189,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3415,6 +4287,33 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Bad Gateway: one of the podi error codes below.
              *
              *     - `COMFYUI_SYSTEM_STATS_ERROR`: ComfyUI system stats failed (ComfyUI 系统状态异常)
@@ -3425,6 +4324,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3474,6 +4386,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3543,6 +4495,36 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Bad Gateway: one of the podi error codes below.
              *
              *     - `COMFYUI_VERSION_SYNC_FAILED`: Syncing ComfyUI versions failed (ComfyUI 版本同步失败)
@@ -3553,6 +4535,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3606,6 +4601,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3675,6 +4710,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getWorkflow: {
@@ -3740,6 +4818,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3820,6 +4938,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -3907,6 +5065,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getWorkflowVersion: {
@@ -3980,6 +5181,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getTask: {
@@ -4045,6 +5286,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4127,6 +5408,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getTaskImage: {
@@ -4200,6 +5521,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     providerCallback: {
@@ -4269,6 +5630,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     listEvaluationRuns: {
@@ -4320,6 +5724,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4388,16 +5832,47 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Service Unavailable: one of the podi error codes below.
              *
              *     - `COZE_NOT_CONFIGURED`: Coze is not configured (Coze 未配置)
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4466,16 +5941,47 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Service Unavailable: one of the podi error codes below.
              *
              *     - `COZE_NOT_CONFIGURED`: Coze is not configured (Coze 未配置)
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4545,6 +6051,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getSharedEvaluationRun: {
@@ -4601,6 +6147,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4666,16 +6252,47 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Service Unavailable: one of the podi error codes below.
              *
              *     - `COZE_NOT_CONFIGURED`: Coze is not configured (Coze 未配置)
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4730,6 +6347,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4811,6 +6468,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     getAgent: {
@@ -4877,6 +6577,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -4964,6 +6704,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     issueAgentToken: {
@@ -5035,6 +6818,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -5120,6 +6946,36 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
              * @description Bad Gateway: one of the podi error codes below.
              *
              *     - `AGENT_PUSH_FAILED`: Pushing the task to the agent failed (任务推送失败)
@@ -5130,6 +6986,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -5189,6 +7058,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -5274,6 +7183,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -5363,6 +7312,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };
@@ -5457,6 +7449,46 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPError"];
                 };
             };
+            /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
+             * @description Internal Server Error.
+             *
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
+                };
+            };
         };
     };
     runImageUtility: {
@@ -5531,16 +7563,34 @@ export interface operations {
                 };
             };
             /**
+             * @description Unprocessable Entity.
+             *
+             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
+             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
+             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /**
              * @description Internal Server Error: one of the podi error codes below.
              *
              *     - `PODI_IMAGE_TOOLS_IMPORT_FAILED`: Loading the image tools failed (图像工具导入失败)
+             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
                 };
             };
             /**
@@ -5554,6 +7604,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPError"];
+                };
+            };
+            /**
+             * @description Service Unavailable.
+             *
+             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPServerError"];
                 };
             };
         };

@@ -12,7 +12,23 @@ export const catalog = {
     "contentType": "application/json",
     "schema": "Error"
   },
-  "unknownPath": "RESOURCE_NOT_FOUND",
+  "platform": {
+    "validation": {
+      "default": "INVALID_VALUE",
+      "required": "MISSING_PARAMETER",
+      "type": "INVALID_FORMAT",
+      "format": "INVALID_FORMAT",
+      "pattern": "INVALID_FORMAT",
+      "additionalProperties": "INVALID_PARAMETER"
+    },
+    "malformedJson": "INVALID_JSON",
+    "mediaType": "INVALID_FORMAT",
+    "bodyTooLarge": "INVALID_VALUE",
+    "unknownPath": "RESOURCE_NOT_FOUND",
+    "draining": "SERVICE_UNAVAILABLE",
+    "databaseDown": "DATABASE_UNAVAILABLE",
+    "internal": "INTERNAL_ERROR"
+  },
   "groups": [
     {
       "id": "request",
@@ -293,7 +309,10 @@ export const catalog = {
         "zh": "重新获取 Token 或检查认证信息",
         "en": "Obtain a new token or check the credentials"
       },
-      "retryable": false
+      "retryable": false,
+      "details": {
+        "agent_id": "550e8400-e29b-41d4-a716-446655440001"
+      }
     },
     {
       "name": "SIGNATURE_INVALID",
@@ -311,8 +330,13 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
-        "reason": "签名与请求内容不符"
-      }
+        "header": "X-Timestamp",
+        "problem": "stale",
+        "tolerance_seconds": 300
+      },
+      "optionalDetails": [
+        "tolerance_seconds"
+      ]
     },
     {
       "name": "POINTS_INSUFFICIENT",
@@ -417,7 +441,10 @@ export const catalog = {
         "zh": "检查操作权限",
         "en": "Check that you may perform this operation"
       },
-      "retryable": false
+      "retryable": false,
+      "details": {
+        "task_id": "660e8400-e29b-41d4-a716-446655440002"
+      }
     },
     {
       "name": "NOT_TASK_PUBLISHER",
@@ -710,7 +737,9 @@ export const catalog = {
       },
       "retryable": true,
       "details": {
-        "retry_after": 60
+        "retry_after": 60,
+        "limit": 600,
+        "window": "60s"
       }
     },
     {
@@ -780,7 +809,11 @@ export const catalog = {
         "zh": "稍后重试，若持续失败联系支持",
         "en": "Retry later; contact support if it keeps failing"
       },
-      "retryable": false
+      "retryable": false,
+      "details": {
+        "task_id": "660e8400-e29b-41d4-a716-446655440002",
+        "operation": "read"
+      }
     },
     {
       "name": "UPSTREAM_ERROR",
@@ -798,8 +831,12 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
-        "service": "openclaw"
-      }
+        "service": "openclaw",
+        "status": 502
+      },
+      "optionalDetails": [
+        "status"
+      ]
     },
     {
       "name": "SERVICE_UNAVAILABLE",
@@ -822,3 +859,43 @@ export const catalog = {
 
 /** Name of a task-market error code. */
 export type ErrorName = (typeof catalog.errors)[number]['name'];
+
+/** The `details` each code carries, typed from the catalog's example. */
+export interface ErrorDetails {
+  INVALID_PARAMETER: { field: string; reason: string };
+  MISSING_PARAMETER: { field: string; reason: string };
+  INVALID_FORMAT: { field: string; reason: string };
+  INVALID_VALUE: { field: string; reason: string };
+  INVALID_JSON: { reason: string };
+  AUTH_REQUIRED: Record<string, never>;
+  TOKEN_INVALID: Record<string, never>;
+  TOKEN_EXPIRED: { expired_at: string };
+  OPENCLAW_AUTH_FAILED: { agent_id: string };
+  SIGNATURE_INVALID: { header: string; problem: string; tolerance_seconds?: number };
+  POINTS_INSUFFICIENT: { required: number; available: number };
+  POINTS_FREEZE_FAILED: { agent_id: string; task_id: string; account_status: string; available: number; frozen: number };
+  POINTS_UNFREEZE_FAILED: { agent_id: string; task_id: string; account_status: string; available: number; frozen: number };
+  POINTS_TRANSFER_FAILED: { agent_id: string; task_id: string; account_status: string; available: number; frozen: number };
+  FORBIDDEN: { task_id: string };
+  NOT_TASK_PUBLISHER: { task_id: string };
+  NOT_TASK_EXECUTOR: { task_id: string };
+  CANNOT_CLAIM_OWN_TASK: { task_id: string };
+  ACCOUNT_DISABLED: { agent_id: string };
+  TASK_NOT_FOUND: { task_id: string };
+  AGENT_NOT_FOUND: { agent_id: string };
+  RESOURCE_NOT_FOUND: { method: string; path: string };
+  TASK_MD_NOT_FOUND: { task_id: string };
+  TASK_ALREADY_CLAIMED: { task_id: string; current_status: string };
+  ACTIVE_TASK_EXISTS: { active_task_id: string };
+  TASK_STATE_INVALID: { task_id: string; current_status: string; allowed_statuses: string[] };
+  TASK_CLAIMED_NOT_CANCELLABLE: { task_id: string; current_status: string };
+  TASK_EXPIRED: { task_id: string; deadline: string };
+  TASK_ALREADY_ACCEPTED: { task_id: string; current_status: string };
+  RATE_LIMITED: { retry_after: number; limit: number; window: string };
+  QUOTA_EXCEEDED: { limit: number; window: string; retry_after: number };
+  INTERNAL_ERROR: Record<string, never>;
+  DATABASE_UNAVAILABLE: Record<string, never>;
+  STORAGE_ERROR: { task_id: string; operation: string };
+  UPSTREAM_ERROR: { service: string; status?: number };
+  SERVICE_UNAVAILABLE: Record<string, never>;
+}

@@ -12,7 +12,30 @@ export const catalog = {
     "contentType": "application/json",
     "schema": "ErrorEnvelope"
   },
-  "unknownPath": "TOKEN_INVALID",
+  "platform": {
+    "validation": {
+      "default": "PARAMS_INVALID"
+    },
+    "malformedJson": "PARAMS_INVALID",
+    "mediaType": "PARAMS_INVALID",
+    "bodyTooLarge": {
+      "code": "PARAMS_INVALID",
+      "reason": "809 (APIKEY_FILE_SIZE_EXCEEDED) is the upload's file limit; a JSON body over the size limit is a bad parameter like any other."
+    },
+    "unknownPath": {
+      "code": "TOKEN_INVALID",
+      "reason": "The seed's table gives 412 as the answer to a misspelled API path (\"API接口路径拼写错误\"), not only to a bad token."
+    },
+    "draining": {
+      "code": "UNKNOWN_ERROR",
+      "reason": "The catalog has no unavailable code; a shutdown is answered with its catch-all 500."
+    },
+    "databaseDown": {
+      "code": "UNKNOWN_ERROR",
+      "reason": "The catalog has no database code; an unreachable database is its catch-all 500."
+    },
+    "internal": "UNKNOWN_ERROR"
+  },
   "groups": [
     {
       "id": "request",
@@ -488,3 +511,32 @@ export const catalog = {
 
 /** Name of a workflow-cloud error code. */
 export type ErrorName = (typeof catalog.errors)[number]['name'];
+
+/** The `details` each code carries, typed from the catalog's example. */
+export interface ErrorDetails {
+  PARAMS_INVALID: Record<string, never>;
+  WORKFLOW_NOT_EXISTS: Record<string, never>;
+  TOKEN_INVALID: Record<string, never>;
+  TASK_INSTANCE_MAXED: Record<string, never>;
+  TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET: Record<string, never>;
+  TASK_QUEUE_MAXED: Record<string, never>;
+  TASK_NOT_FOUNED: Record<string, never>;
+  VALIDATE_PROMPT_FAILED: Record<string, never>;
+  TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND: Record<string, never>;
+  TASK_USER_EXCLAPI_REQUIRED: Record<string, never>;
+  APIKEY_UNSUPPORTED_FREE_USER: Record<string, never>;
+  APIKEY_UNAUTHORIZED: Record<string, never>;
+  APIKEY_INVALID_NODE_INFO: Record<string, never>;
+  APIKEY_TASK_IS_RUNNING: Record<string, never>;
+  APIKEY_TASK_STATUS_ERROR: Record<string, never>;
+  APIKEY_USER_NOT_FOUND: Record<string, never>;
+  APIKEY_TASK_NOT_FOUND: Record<string, never>;
+  APIKEY_UPLOAD_FAILED: Record<string, never>;
+  APIKEY_FILE_SIZE_EXCEEDED: Record<string, never>;
+  WORKFLOW_NOT_SAVED_OR_NOT_RUNNING: Record<string, never>;
+  CORPAPIKEY_INVALID: Record<string, never>;
+  CORPAPIKEY_INSUFFICIENT_FUNDS: Record<string, never>;
+  APIKEY_TASK_IS_QUEUED: Record<string, never>;
+  WEBAPP_NOT_EXISTS: Record<string, never>;
+  UNKNOWN_ERROR: Record<string, never>;
+}

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { roleBody, roleCode, roleEntry, roleExampleName, roleValues } from './platform.js';
 
 /** @typedef {import('./types.d.ts').Catalog} Catalog */
 /** @typedef {import('./types.d.ts').CatalogEntry} CatalogEntry */
@@ -111,16 +112,62 @@ function checkRules(catalog) {
 
     problems.push(...checkPattern(entry).map((message) => ({ message, path: at('pattern') })));
   });
-  if (catalog.unknownPath !== undefined) {
-    const entry = catalog.errors.find((candidate) => candidate.name === catalog.unknownPath);
-    if (!entry || entry.surface === 'field') {
-      problems.push({
-        message: `unknownPath ${catalog.unknownPath} is not an http or body code of the catalog`,
-        path: ['unknownPath'],
-      });
+  problems.push(...checkPlatform(catalog));
+  catalog.errors.forEach((entry, index) => {
+    for (const key of entry.optionalDetails ?? []) {
+      if (!Object.hasOwn(entry.details ?? {}, key)) {
+        problems.push({
+          message: `${entry.name}: optionalDetails names ${key}, which is not a key of its details`,
+          path: ['errors', index, 'optionalDetails'],
+        });
+      }
     }
-  }
+  });
   return problems;
+}
+
+/**
+ * The platform block: every code it names is an http or body code of the catalog (a field code
+ * is never an answer of its own); a body that is no code has an error status and a name that is
+ * not also a code's.
+ * @param {Catalog} catalog
+ * @returns {CatalogProblem[]}
+ */
+function checkPlatform(catalog) {
+  const names = new Set(catalog.errors.map((entry) => entry.name));
+  return roleValues(catalog.platform).flatMap((at) => {
+    const where = at.path.slice(1).join('.');
+    const name = roleCode(at.value);
+    if (name !== undefined) {
+      const entry = roleEntry(catalog, at.value);
+      return entry && entry.surface !== 'field'
+        ? []
+        : [
+            {
+              message: `${where}: ${name} is not an http or body code of the catalog`,
+              path: typeof at.value === 'string' ? at.path : [...at.path, 'code'],
+            },
+          ];
+    }
+    const body = roleBody(at.value);
+    if (body && (!STATUS_CODES[body.status] || body.status < 400)) {
+      return [
+        {
+          message: `${where}: ${body.status} is not an HTTP error status`,
+          path: [...at.path, 'status'],
+        },
+      ];
+    }
+    const example = roleExampleName(at);
+    return names.has(example)
+      ? [
+          {
+            message: `${where}: its example would be named ${example}, which is a code of the catalog`,
+            path: at.path,
+          },
+        ]
+      : [];
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 // The one place that knows each service's error envelope: the Redocly plugin builds the documented
 // examples with it and the server builds its responses with it, so the two cannot drift apart.
 
-import { docsLinks } from '../docs/links.js';
+import { catalogEntryPath } from './links.js';
 
 /** @typedef {import('./types.d.ts').Catalog} Catalog */
 /** @typedef {import('./types.d.ts').CatalogEntry} CatalogEntry */
@@ -140,7 +140,7 @@ export function entryOfCode(catalog, code) {
  * @param {CatalogEntry} entry
  */
 export function catalogEntryUrl(catalog, entry) {
-  return `${docsLinks(catalog.service).errors}#${entry.name}`;
+  return catalogEntryPath(catalog.service, entry.name);
 }
 
 /**

@@ -32,9 +32,67 @@ export interface CatalogEntry {
   message: Text;
   advice?: Text;
   retryable: boolean;
-  details?: Record<string, unknown>;
+  /** Example of the details the code carries; its values give their types. */
+  details?: Details;
+  /** Keys of `details` not sent with every occurrence. */
+  optionalDetails?: readonly string[];
   note?: string;
 }
+
+/** A value of `details`: a scalar, an array of one kind, an object of the same (recursively). */
+export type DetailValue =
+  | string
+  | number
+  | boolean
+  | readonly string[]
+  | readonly number[]
+  | readonly boolean[]
+  | Details
+  | readonly Details[];
+
+export interface Details {
+  [key: string]: DetailValue;
+}
+
+/** A role answered with a body that is no catalog code, described by a schema of the document. */
+export interface BodyAnswer {
+  status: number;
+  /** Name of the schema under components/schemas in the service's document. */
+  schema: string;
+  /** Why the answer is no catalog code. */
+  reason: string;
+  /** The body as the service sends it: the named example the documents show. */
+  example: unknown;
+}
+
+/**
+ * The answer to one platform role: a catalog code (`http` or `body` surface), a code that stands
+ * in for a role the catalog has no code of its own for (with why), or a body that is no code.
+ */
+export type RoleValue = string | { code: string; reason: string } | BodyAnswer;
+
+/** What the platform detects itself, and what each catalog answers it with. */
+export interface PlatformBlock {
+  /** A request its document's schema refuses, by the JSON Schema keyword that failed. */
+  validation: { default: RoleValue; [keyword: string]: RoleValue };
+  /** A body that is not JSON. */
+  malformedJson: RoleValue;
+  /** A Content-Type the operation does not take. */
+  mediaType: RoleValue;
+  /** A body over the size limit. */
+  bodyTooLarge: RoleValue;
+  /** A path or method the document does not have. */
+  unknownPath: RoleValue;
+  /** The process is shutting down. */
+  draining: RoleValue;
+  /** The database cannot be reached. */
+  databaseDown: RoleValue;
+  /** Anything unexpected. */
+  internal: RoleValue;
+}
+
+/** A role of the platform block. */
+export type PlatformRole = keyof PlatformBlock;
 
 export interface Catalog {
   service: string;
@@ -46,8 +104,8 @@ export interface Catalog {
     envelope?: string;
     schema: string;
   };
-  /** The code a path the API does not document answers. */
-  unknownPath?: string;
+  /** What answers what the platform detects itself (validation, unknown path, draining…). */
+  platform: PlatformBlock;
   groups: readonly CatalogGroup[];
   errors: readonly CatalogEntry[];
 }

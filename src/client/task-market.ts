@@ -1,7 +1,7 @@
 import type { Middleware } from 'openapi-fetch';
 import { catalog, type ErrorName } from '../../generated/task-market/errors.ts';
 import type { components, paths } from '../../generated/task-market/schema.d.ts';
-import { canonicalRequest } from '../task-market/signature.ts';
+import { canonicalRequest } from '../protocol/task-market-signature.ts';
 import {
   createServiceClient,
   describeErrorOf,

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { loadCatalog } from '../catalog/load.js';
 import type { BuiltService } from '../build/services.ts';
+import { loadCatalog } from '../catalog/load.js';
 import { catalogPage } from './catalog-page.ts';
 import { landingPage } from './landing-page.ts';
 import { type ReferenceDocument, referenceOperations } from './operations.ts';

@@ -1,5 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import { exampleBody } from '../catalog/envelopes.js';
+import {
+  type RoleAt,
+  roleBody,
+  roleCode,
+  roleDescriptions,
+  roleValues,
+} from '../catalog/platform.js';
 import type { Catalog, CatalogEntry, CatalogGroup } from '../catalog/types.d.ts';
 import { escapeHtml, page } from './html.ts';
 import { docsHome, docsLinks } from './links.js';
@@ -28,6 +35,9 @@ dt { color: var(--muted); }
 dd { margin: 0; }
 .wire { font-size: 0.75rem; color: var(--muted); }
 ul.operations { margin: 0; padding-left: 1.1rem; }
+.platform table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
+.platform th, .platform td { text-align: left; vertical-align: top; padding: 0.3rem 0.75rem 0.3rem 0;
+  border-bottom: 1px solid var(--line); }
 pre { margin: 0; background: var(--soft); padding: 0.25rem 0.5rem; border-radius: 6px;
   white-space: pre-wrap; word-break: break-word; }
 `;
@@ -73,6 +83,7 @@ export function catalogPage(catalog: Catalog, operations: readonly ReferenceOper
   <input id="filter" type="search" placeholder="Filter by code, number or message" aria-label="Filter codes">
   <span><span id="shown">${catalog.errors.length}</span> of ${catalog.errors.length}</span>
 </div>
+${platformSection(catalog)}
 <nav class="groups"><ul>${groups
     .map((group) => `<li><a href="#group-${group.id}">${groupTitle(group)}</a></li>`)
     .join('')}</ul></nav>
@@ -88,6 +99,44 @@ ${catalog.errors
   )
   .join('\n')}`;
   return page({ title: `${catalog.title.en} error catalog`, styles, body, script });
+}
+
+/**
+ * What answers what the platform detects itself, before or around the operations (validation,
+ * an unknown path, a shutdown…): a code, linked to its entry, or a body that is no code.
+ */
+function platformSection(catalog: Catalog): string {
+  const keywords = Object.keys(catalog.platform.validation).length;
+  const rows = roleValues(catalog.platform).map((at) => {
+    return `<tr><td>${escapeHtml(situation(at, keywords > 1))}</td><td>${roleAnswer(at)}</td></tr>`;
+  });
+  return `<section class="platform" id="platform">
+<h2>What the platform answers</h2>
+<p>Whatever the operation: from <code>platform</code> in the catalog.</p>
+<table><thead><tr><th>When</th><th>Answer</th></tr></thead><tbody>${rows.join('')}</tbody></table>
+</section>`;
+}
+
+function situation(at: RoleAt, byKeyword: boolean): string {
+  const what = roleDescriptions[at.role];
+  const text = `${what.charAt(0).toUpperCase()}${what.slice(1)}`;
+  if (at.role !== 'validation' || !byKeyword) {
+    return text;
+  }
+  return at.keyword === 'default' ? `${text}, any other keyword` : `${text}, by ${at.keyword}`;
+}
+
+function roleAnswer(at: RoleAt): string {
+  const name = roleCode(at.value);
+  const why = (reason: string) => ` <span class="wire">(${escapeHtml(reason)})</span>`;
+  if (name !== undefined) {
+    const reason = typeof at.value === 'object' && 'reason' in at.value ? why(at.value.reason) : '';
+    return `<a href="#${escapeHtml(name)}"><code>${escapeHtml(name)}</code></a>${reason}`;
+  }
+  const body = roleBody(at.value);
+  return body
+    ? `HTTP ${body.status}, no catalog code: <code>${escapeHtml(JSON.stringify(body.example))}</code>${why(body.reason)}`
+    : '';
 }
 
 function wireSummary(catalog: Catalog): string {

@@ -11,18 +11,19 @@ import {
 import type { IHttpOperation } from '@stoplight/types';
 import express from 'express';
 import { isLeft } from 'fp-ts/Either';
+import type { BuiltService } from '../build/services.ts';
 import { errorBody, identifyError } from '../catalog/envelopes.js';
 import { loadCatalog } from '../catalog/load.js';
+import { roleEntry } from '../catalog/platform.js';
 import type { Catalog, CatalogEntry } from '../catalog/types.d.ts';
 import { docsDir as defaultDocsDir } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
-import type { BuiltService } from '../build/services.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
 import { parsePrefer } from './prefer.ts';
 
 interface Mocked {
   catalog: Catalog;
-  /** The catalog's answer to a path the service does not document, if it has one. */
+  /** The code of `platform.unknownPath`, when the catalog answers an unknown path with one. */
   unknownPath: CatalogEntry | undefined;
   operations: IHttpOperation[];
   examples: OperationExamples[];
@@ -62,7 +63,7 @@ export async function createMockServer(
     const loaded = loadCatalog(catalog);
     mocked.set(service, {
       catalog: loaded,
-      unknownPath: loaded.errors.find((entry) => entry.name === loaded.unknownPath),
+      unknownPath: roleEntry(loaded, loaded.platform.unknownPath),
       operations,
       examples: indexExamples(operations),
     });
@@ -119,7 +120,7 @@ export async function createMockServer(
       response.end(
         JSON.stringify(
           errorBody(target.catalog, unknownPath, {
-            details: { method: method.toUpperCase(), path: url.pathname },
+            details: unknownPathDetails(unknownPath, method.toUpperCase(), url.pathname),
             requestId: `req_${randomUUID()}`,
             instance: url.pathname,
           }),
@@ -187,6 +188,21 @@ export async function createMockServer(
     response.writeHead(output.statusCode);
     response.end(serialize(output.body, String(response.getHeader('content-type') ?? '')));
   }
+}
+
+/**
+ * The details of an unknown path's answer: the code's documented ones, as every answer of the mock,
+ * with `method` and `path` those of the request where the code documents them.
+ */
+function unknownPathDetails(entry: CatalogEntry, method: string, path: string) {
+  const details = { ...entry.details };
+  if ('method' in details) {
+    details.method = method;
+  }
+  if ('path' in details) {
+    details.path = path;
+  }
+  return details;
 }
 
 function cors(request: IncomingMessage, response: ServerResponse) {

@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
+import type { BuiltService } from '../build/services.ts';
 import { docsDir as defaultDocsDir, docsHome, docsLinks } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
-import type { BuiltService } from '../build/services.ts';
+import { shareRefusedRequests } from './listen.ts';
 
 /**
  * The platform: each service app (mounted at its own /<service>), the docs built into `docsDir`
@@ -17,6 +18,7 @@ export function createPlatformApp(
   for (const service of services) {
     app.use(service);
   }
+  shareRefusedRequests(app, services);
   app.use(docsRouter(docsDir, documents));
   app.get('/', (_request, response) => {
     response.json({

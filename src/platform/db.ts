@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { type Compilable, Kysely, SqliteDialect } from 'kysely';
+import { type Compilable, Kysely, type Migration, Migrator, SqliteDialect } from 'kysely';
 
 /**
  * A Kysely database on SQLite: a file (created, with its directory, when missing) or `:memory:`.
@@ -36,6 +36,24 @@ export function openDatabase<Schema>(file: string): Kysely<Schema> {
   };
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
   connections.set(db, sqlite);
+  return db;
+}
+
+/**
+ * A database (a SQLite file or `:memory:`) brought to the latest of `migrations`, applied in the
+ * order of their names; throws, closing it, when one fails. Never edit a migration that shipped.
+ */
+export async function openMigratedDatabase<Schema>(
+  file: string,
+  migrations: Record<string, Migration>,
+): Promise<Kysely<Schema>> {
+  const db = openDatabase<Schema>(file);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error;
+  }
   return db;
 }
 

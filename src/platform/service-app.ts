@@ -1,14 +1,18 @@
-import type { IncomingMessage } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { errorBody } from '../catalog/envelopes.js';
-import type { Catalog, CatalogEntry } from '../catalog/types.d.ts';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import type { Catalog } from '../catalog/types.d.ts';
 import { ApiError } from './api-error.ts';
-import { type PlatformCodes, toApiError } from './errors.ts';
-import type { AnyHandler, Handlers } from './handlers.ts';
+import { isDatabaseUnavailable } from './db.ts';
+import { errorHandler, type FailureAnswers, failureAnswerer } from './error-handler.ts';
+import { isEventStreamError, writeEventStream } from './event-stream.ts';
+import { PlatformError } from './failures.ts';
+import type { AnyHandler, AnyReply, Handlers } from './handlers.ts';
+import { keepRawBody } from './http.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import { refusedRequests } from './listen.ts';
 import type { Logger } from './logger.ts';
 import { requestLog } from './request-log.ts';
-import { pathValidator, readDocument } from './validator.ts';
+import { receivedFiles, type UploadRule, uploadParser } from './uploads.ts';
+import { type OpenApiDocument, pathValidator, readDocument } from './validator.ts';
 
 /**
  * Checks one security scheme of an operation. It gets the caller found by the schemes before it
@@ -23,7 +27,10 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
   /** One handler per operationId of the service's generated `operations` type. */
   handlers: Handlers<Operations, Auth>;
   security: Record<string, SecurityScheme<Auth>>;
-  codes: PlatformCodes<Name>;
+  /** What the service answers, by its catalog's `platform` roles, for what the platform detects. */
+  failures: FailureAnswers<Name>;
+  /** The limits of each operation that takes `multipart/form-data`; each such one needs its own. */
+  uploads?: Partial<Record<keyof Operations, UploadRule<Name>>>;
   /** Runs after authentication, before the handler: rate limits, quotas. */
   admit?: (request: Request, caller: Auth | null) => void;
   validateResponses: boolean;
@@ -33,133 +40,150 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
   bodyLimit?: string;
 }
 
-interface DocumentOperation {
+/** One operation of the document, as the router needs it. */
+interface Route {
+  path: string;
+  method: (typeof methods)[number];
   operationId: string;
   security?: Record<string, string[]>[];
-  requestBody?: { content?: Record<string, unknown> };
+  contentTypes: string[];
 }
-
-type RequestWithRawBody = IncomingMessage & { rawBody?: Buffer };
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /**
  * One service as an Express app mounted at its document's base path (`/task-market`):
- * request id and logs → draining check → body parsers → express-openapi-validator → the handler of
- * each documented operation → one error handler that writes the service's envelope.
+ * request id and logs → draining check → per operation: body parsers → express-openapi-validator
+ * → security → limits → the handler → one error handler that writes the service's envelope.
  */
 export function createServiceApp<Name extends string, Auth, Operations>(
   options: ServiceOptions<Name, Auth, Operations>,
 ): Express {
-  const { catalog, codes, lifecycle } = options;
+  const { catalog, lifecycle } = options;
   const document = readDocument(options.document);
   const basePath = document.servers[0]?.url ?? '';
-  const entries = new Map<string, CatalogEntry>(catalog.errors.map((entry) => [entry.name, entry]));
-  const keepRawBody = (request: RequestWithRawBody, _response: unknown, buffer: Buffer) => {
-    request.rawBody = buffer;
-  };
-
-  const limit = options.bodyLimit ?? '1mb';
-  const parsers = {
-    json: express.json({ limit, verify: keepRawBody }),
-    text: express.text({ type: 'text/*', limit, verify: keepRawBody }),
-  };
-  /** The parsers of the content types an operation accepts; none for one without a body. */
-  const bodyParsers = (operation: DocumentOperation) => {
-    const types = Object.keys(operation.requestBody?.content ?? {});
-    return [
-      ...(types.some((type) => type.includes('json')) ? [parsers.json] : []),
-      ...(types.some((type) => type.startsWith('text/')) ? [parsers.text] : []),
-    ];
-  };
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // `/tasks/` is not `/tasks`: a trailing slash is a path the document does not have.
+  app.set('strict routing', true);
   app.use(basePath, requestLog(options.logger), (_request, _response, next) => {
-    next(lifecycle.draining ? new ApiError(codes.unavailable) : undefined);
+    next(lifecycle.draining ? new PlatformError({ role: 'draining' }) : undefined);
   });
-  const paths = document.paths as Record<string, Record<string, DocumentOperation>>;
-  for (const [path, item] of Object.entries(paths)) {
-    const route = app.route(basePath + path.replace(/\{(\w+)\}/g, ':$1'));
-    const validator = pathValidator(options.document, path, options.validateResponses);
-    for (const method of methods) {
-      const operation = item[method];
-      if (!operation) {
-        continue;
-      }
-      // The route table comes from the document at run time; the handlers' types from it too.
-      const handler = (options.handlers as unknown as Record<string, AnyHandler<Auth>>)[
-        operation.operationId
-      ];
-      if (!handler) {
-        throw new Error(`${catalog.service}: no handler for operation ${operation.operationId}`);
-      }
-      const requirements = (operation.security ?? document.security ?? []).map((requirement) =>
-        Object.keys(requirement).map((name) => {
-          const scheme = options.security[name];
-          if (!scheme) {
-            throw new Error(`${catalog.service}: no handler for security scheme ${name}`);
-          }
-          return scheme;
-        }),
-      );
-      route[method](...bodyParsers(operation), ...validator, async (request, response) => {
-        const caller = await authenticate(request, requirements);
-        options.admit?.(request, caller);
-        const requestId: string = response.locals.requestId;
-        const reply = await handler({
-          params: request.params as never,
-          query: request.query as never,
-          body: request.body,
-          auth: caller,
-          requestId,
-        });
-        response.status(reply.status).set(reply.headers ?? {});
-        if (reply.body === undefined) {
-          response.end();
-        } else if (reply.contentType && !reply.contentType.includes('json')) {
-          response.type(reply.contentType).send(reply.body);
-        } else {
-          response.json(reply.body);
-        }
-      });
-    }
+  for (const route of routes(document)) {
+    app[route.method](basePath + route.path.replace(/\{(\w+)\}/g, ':$1'), operation(route));
   }
   app.use(basePath, (request) => {
-    throw new ApiError(codes.notFound, { method: request.method, path: request.originalUrl });
-  });
-  app.use(basePath, (error: unknown, request: Request, response: Response, next: NextFunction) => {
-    if (response.headersSent) {
-      next(error);
-      return;
-    }
     const path = request.originalUrl.split('?')[0] ?? '';
-    const hasBody =
-      Number(request.get('content-length') ?? 0) > 0 ||
-      request.get('transfer-encoding') !== undefined;
-    const apiError = toApiError(error, codes, { method: request.method, path, hasBody });
-    const entry = entries.get(apiError.code) ?? (entries.get(codes.internal) as CatalogEntry);
-    const requestId: string = response.locals.requestId;
-    if (entry.status >= 500) {
-      options.logger.error({ err: error, code: entry.name, req_id: requestId }, 'request failed');
-    }
-    const retryAfter = apiError.details?.retry_after;
-    if (typeof retryAfter === 'number') {
-      response.set('Retry-After', String(retryAfter));
-    }
-    if (lifecycle.draining) {
-      response.set('Connection', 'close');
-    }
-    const body = errorBody(catalog, entry, {
-      details: apiError.details,
-      requestId,
-      instance: path,
-    });
-    response.status(entry.status).type(catalog.wire.contentType).send(JSON.stringify(body));
+    throw new PlatformError({ role: 'unknownPath', method: request.method, path });
   });
-
+  const answer = failureAnswerer(catalog, options.failures);
+  app.use(basePath, errorHandler(answer, { lifecycle, logger: options.logger }));
+  refusedRequests(app).set(basePath, answer);
   return app;
+
+  /** The steps of one operation, from its body parsers to its handler. */
+  function operation(route: Route): RequestHandler[] {
+    const handler = (options.handlers as unknown as Record<string, AnyHandler<Auth>>)[
+      route.operationId
+    ];
+    if (!handler) {
+      throw new Error(`${catalog.service}: no handler for operation ${route.operationId}`);
+    }
+    const requirements = securityOf(route, document, options.security, catalog.service);
+    const run: RequestHandler = async (request, response) => {
+      const caller = await authenticate(request, requirements);
+      options.admit?.(request, caller);
+      const reply = await handler({
+        params: request.params as never,
+        query: request.query as never,
+        body: request.body,
+        headers: request.headers,
+        files: receivedFiles(request),
+        auth: caller,
+        requestId: response.locals.requestId,
+      });
+      await send(request, response, reply).catch((error: unknown) => {
+        if (!isEventStreamError(error)) {
+          throw error;
+        }
+        // The stream had opened: its producer's failure can only be logged, by its role.
+        const role = isDatabaseUnavailable(error.cause) ? 'databaseDown' : 'internal';
+        const fields = { err: error.cause, role, req_id: response.locals.requestId };
+        options.logger.error(fields, 'stream failed');
+      });
+    };
+    return [
+      ...bodyParsers(route),
+      ...pathValidator(options.document, route.path, options.validateResponses),
+      run,
+    ];
+  }
+
+  /** The parsers of the content types an operation accepts; none for one without a body. */
+  function bodyParsers(route: Route): RequestHandler[] {
+    const limit = options.bodyLimit ?? '1mb';
+    const parsers: RequestHandler[] = [];
+    if (route.contentTypes.some((type) => type.includes('json'))) {
+      parsers.push(express.json({ limit, verify: keepRawBody }));
+    }
+    if (route.contentTypes.some((type) => type.startsWith('text/'))) {
+      parsers.push(express.text({ type: 'text/*', limit, verify: keepRawBody }));
+    }
+    if (route.contentTypes.includes('multipart/form-data')) {
+      const rule = options.uploads?.[route.operationId as keyof Operations];
+      if (!rule) {
+        throw new Error(`${catalog.service}: no upload limits for operation ${route.operationId}`);
+      }
+      parsers.push(uploadParser(rule, (code, details) => new ApiError(code, details)));
+    }
+    return parsers;
+  }
+}
+
+/** The operations of a document, in its order. */
+function routes(document: OpenApiDocument): Route[] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    methods.flatMap((method) => {
+      const operation = item[method] as
+        | {
+            operationId: string;
+            security?: Record<string, string[]>[];
+            requestBody?: { content?: Record<string, unknown> };
+          }
+        | undefined;
+      return operation
+        ? [
+            {
+              path,
+              method,
+              operationId: operation.operationId,
+              security: operation.security,
+              contentTypes: Object.keys(operation.requestBody?.content ?? {}),
+            },
+          ]
+        : [];
+    }),
+  );
+}
+
+/** The schemes of each requirement of an operation's `security`, resolved once at start-up. */
+function securityOf<Auth>(
+  route: Route,
+  document: OpenApiDocument,
+  schemes: Record<string, SecurityScheme<Auth>>,
+  service: string,
+): SecurityScheme<Auth>[][] {
+  return (route.security ?? document.security ?? []).map((requirement) =>
+    Object.keys(requirement).map((name) => {
+      const scheme = schemes[name];
+      if (!scheme) {
+        throw new Error(`${service}: no handler for security scheme ${name}`);
+      }
+      return scheme;
+    }),
+  );
 }
 
 /**
@@ -187,4 +211,18 @@ async function authenticate<Auth>(
     throw firstFailure;
   }
   return null;
+}
+
+/** Writes a handler's answer: JSON, a server-sent-event stream, bytes or text, or no body. */
+async function send(request: Request, response: Response, reply: AnyReply): Promise<void> {
+  response.status(reply.status).set(reply.headers ?? {});
+  if (reply.events) {
+    await writeEventStream(request, response, reply.events);
+  } else if (reply.body === undefined) {
+    response.end();
+  } else if (reply.contentType && !reply.contentType.includes('json')) {
+    response.type(reply.contentType).send(reply.body);
+  } else {
+    response.json(reply.body);
+  }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { parse } from 'yaml';
+import { strictFormats } from './formats.ts';
 
 /** An OpenAPI document as parsed, for the parts the platform reads. */
 export interface OpenApiDocument {
@@ -39,7 +40,10 @@ export function pathValidator(file: string, path: string, validateResponses: boo
       validateResponses,
       validateSecurity: false,
       validateFormats: true,
-      fileUploader: JSON.stringify(item).includes('multipart/form-data') ? {} : false,
+      ajvFormats: { mode: 'full' },
+      formats: strictFormats,
+      // Multipart bodies are read before, by uploadParser (src/platform/uploads.ts).
+      fileUploader: false,
     });
     validators.set(key, validator);
   }

@@ -2,10 +2,12 @@
 import { STATUS_CODES } from 'node:http';
 import { dirname, relative } from 'node:path';
 import { errorBody, exampleBody } from '../catalog/envelopes.js';
+import { operationBodies, roleDescriptions, roleExampleName } from '../catalog/platform.js';
 import { resolveCatalog } from './catalog-ref.js';
 
 /** @typedef {import('../catalog/types.d.ts').Catalog} Catalog */
 /** @typedef {import('../catalog/types.d.ts').CatalogEntry} CatalogEntry */
+/** @typedef {import('../catalog/platform.js').OperationShape} OperationShape */
 /** @typedef {import('./catalog-ref.js').ResolvedCatalog} ResolvedCatalog */
 
 const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -16,7 +18,9 @@ const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  * marked `x-error-codes: code | name` from the catalog: of the codes of one `x-error-surface`
  * and of the groups `x-error-group` names, when it says. An `http` code becomes an example of the error response of its status, a `body`
  * code one of the operation's own response of its status, a `field` code one of the resource
- * the operation answers, carrying the code where `x-error-field` says.
+ * the operation answers, carrying the code where `x-error-field` says. What the catalog's
+ * `platform` block answers with a body that is no code (podi's FastAPI 422 and 500) becomes a
+ * response of every operation it applies to, with one named example a role.
  */
 export function expandXErrors() {
   /** @type {ResolvedCatalog | undefined} */
@@ -50,13 +54,18 @@ export function expandXErrors() {
         if (!resolved?.catalog || typeof ctx.key !== 'string' || !ctx.key.startsWith('/')) {
           return;
         }
-        const errorSchemaRef = `${relativeRef(ctx.location.source.absoluteRef, rootFile)}#/components/schemas/${resolved.catalog.wire.schema}`;
+        const schemaRef = (/** @type {string} */ name) =>
+          `${relativeRef(ctx.location.source.absoluteRef, rootFile)}#/components/schemas/${name}`;
         for (const method of methods) {
           const operation = pathItem[method];
           if (operation && Array.isArray(operation['x-errors'])) {
             expandOperation(operation, resolved, {
-              errorSchemaRef,
+              errorSchemaRef: schemaRef(resolved.catalog.wire.schema),
               instance: `${basePath}${ctx.key}`,
+            });
+            expandPlatformBodies(operation, resolved.catalog, {
+              schemaRef,
+              shape: operationShape(operation, ctx),
             });
           }
         }
@@ -124,6 +133,92 @@ function expandOperation(operation, { catalog, byName }, where) {
   }
 
   operation.responses = sortByStatus(operation.responses);
+}
+
+/**
+ * The answers of the platform block that are no catalog code, on one operation: a response of
+ * their status, their schema, and one example a role, keyed by its example name
+ * (`VALIDATION_FAILED`, `INTERNAL_SERVER_ERROR`…), its value the body the catalog gives.
+ *
+ * Where the operation already documents that status with catalog codes (podi's 500s), the
+ * response's schema becomes a oneOf of the error schema and the role's: both bodies stay
+ * documented under their own examples, and since an example must match exactly one branch,
+ * lint fails if a body that is no code could be mistaken for a code's.
+ * @param {any} operation
+ * @param {Catalog} catalog
+ * @param {{ schemaRef: (name: string) => string, shape: OperationShape }} where
+ */
+function expandPlatformBodies(operation, catalog, where) {
+  const bodies = operationBodies(catalog.platform, where.shape);
+  if (bodies.length === 0) {
+    return;
+  }
+  operation.responses ??= {};
+  for (const at of bodies) {
+    const status = String(at.body.status);
+    const name = roleExampleName(at);
+    const line = `- \`${name}\` (no catalog code): ${roleDescriptions[at.role]}. ${at.body.reason}`;
+    const response = operation.responses[status];
+    if (response === undefined) {
+      operation.responses[status] = { description: `${STATUS_CODES[status]}.\n\n${line}` };
+    } else if (!response.description?.includes(`\`${name}\``)) {
+      response.description = `${response.description ?? STATUS_CODES[status]}\n${line}`;
+    }
+    const ref = { $ref: where.schemaRef(at.body.schema) };
+    const content = operation.responses[status].content ?? {};
+    operation.responses[status].content = content;
+    const media = content[catalog.wire.contentType] ?? {};
+    content[catalog.wire.contentType] = media;
+    media.schema = withBranch(media.schema, ref);
+    media.examples ??= {};
+    media.examples[name] = {
+      summary: `${name}: ${capitalize(roleDescriptions[at.role])}`,
+      description: at.body.reason,
+      value: at.body.example,
+    };
+  }
+  operation.responses = sortByStatus(operation.responses);
+}
+
+/**
+ * A schema that also accepts `ref`: itself when it is `ref` or already lists it, else a oneOf.
+ * @param {any} schema
+ * @param {{ $ref: string }} ref
+ */
+function withBranch(schema, ref) {
+  const same = (/** @type {any} */ branch) => branch?.$ref === ref.$ref;
+  if (schema === undefined) {
+    return ref;
+  }
+  if (same(schema) || (Array.isArray(schema?.oneOf) && schema.oneOf.some(same))) {
+    return schema;
+  }
+  return Array.isArray(schema?.oneOf)
+    ? { ...schema, oneOf: [...schema.oneOf, ref] }
+    : { oneOf: [schema, ref] };
+}
+
+/**
+ * Whether an operation takes a body, and whether that body can be JSON.
+ * @param {any} operation
+ * @param {any} ctx Redocly visitor context, to resolve a `$ref`ed request body
+ * @returns {OperationShape}
+ */
+export function operationShape(operation, ctx) {
+  let requestBody = operation.requestBody;
+  if (requestBody?.$ref) {
+    requestBody = ctx.resolve(requestBody).node;
+  }
+  const types = Object.keys(requestBody?.content ?? {});
+  return {
+    body: requestBody !== undefined,
+    json: types.some((type) => type === '*/*' || /[/+]json\b/.test(type)),
+  };
+}
+
+/** @param {string} text */
+function capitalize(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

@@ -1,7 +1,13 @@
 // @ts-check
 // Redocly plugin (redocly.yaml: plugins) that ties each document to its error catalog.
 import { expandXErrors } from './expand-x-errors.js';
-import { catalogValid, xErrorsKnown, xErrorsRequired, xErrorsUsed } from './rules.js';
+import {
+  catalogValid,
+  xErrorsKnown,
+  xErrorsPlatform,
+  xErrorsRequired,
+  xErrorsUsed,
+} from './rules.js';
 
 /** Removes the root's `x-error-catalog` $ref from the bundle, which would otherwise inline the catalog. */
 function dropCatalogRef() {
@@ -25,6 +31,7 @@ export default function contractsPlugin() {
         'x-errors-required': xErrorsRequired,
         'x-errors-known': xErrorsKnown,
         'x-errors-used': xErrorsUsed,
+        'x-errors-platform': xErrorsPlatform,
       },
     },
   };

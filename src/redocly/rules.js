@@ -1,5 +1,13 @@
 // @ts-check
+import {
+  operationRoles,
+  roleBody,
+  roleCode,
+  roleDescriptions,
+  roleValues,
+} from '../catalog/platform.js';
 import { resolveCatalog } from './catalog-ref.js';
+import { operationShape } from './expand-x-errors.js';
 
 /** @typedef {import('./catalog-ref.js').ResolvedCatalog} ResolvedCatalog */
 
@@ -111,6 +119,67 @@ export function xErrorsUsed() {
       enter(/** @type {any} */ operation) {
         for (const name of operation['x-errors'] ?? []) {
           used.add(name);
+        }
+      },
+    },
+  };
+}
+
+/**
+ * Rule `x-errors-platform`: every operation lists the codes the platform answers it with
+ * whatever its handler does (catalog `platform`: draining, database down, internal, a refused
+ * query parameter; with a request body, a wrong media type, an oversize body, and for a JSON
+ * body one that is not JSON), and every body that is no code names a schema of the document.
+ */
+export function xErrorsPlatform() {
+  /** @type {ResolvedCatalog | undefined} */
+  let resolved;
+  return {
+    Root: {
+      enter(/** @type {any} */ root, /** @type {any} */ ctx) {
+        resolved = resolveCatalog(root, ctx);
+        const platform = resolved.catalog?.platform;
+        if (!platform || resolved.problems.length > 0) {
+          resolved = undefined;
+          return;
+        }
+        const schemas = root.components?.schemas ?? {};
+        for (const at of roleValues(platform)) {
+          const body = roleBody(at.value);
+          if (body && !Object.hasOwn(schemas, body.schema)) {
+            ctx.report({
+              message: `${at.path.join('.')}: schema ${body.schema} is not under components/schemas of the document`,
+              location: resolved.location.child([...at.path, 'schema']),
+            });
+          }
+        }
+      },
+    },
+    Operation: {
+      enter(/** @type {any} */ operation, /** @type {any} */ ctx) {
+        const platform = resolved?.catalog?.platform;
+        if (!platform || !Array.isArray(operation['x-errors'])) {
+          return;
+        }
+        const listed = new Set(operation['x-errors']);
+        const missing = new Map();
+        for (const at of operationRoles(platform, operationShape(operation, ctx))) {
+          const name = roleCode(at.value);
+          if (name !== undefined && !listed.has(name)) {
+            const role = at.keyword ? `${at.role}.${at.keyword}` : at.role;
+            // Validation applies to every operation through its query: unknown parameters are refused.
+            const what =
+              at.role === 'validation'
+                ? 'an unknown query parameter, refused on every operation'
+                : roleDescriptions[at.role];
+            missing.set(name, [...(missing.get(name) ?? []), `${role}: ${what}`]);
+          }
+        }
+        for (const [name, roles] of missing) {
+          ctx.report({
+            message: `x-errors of ${operation.operationId ?? ctx.key} lacks ${name}, which the platform answers it with (platform.${roles.join('; platform.')})`,
+            location: ctx.location.child(['x-errors']).key(),
+          });
         }
       },
     },

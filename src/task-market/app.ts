@@ -1,33 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import type { Express, Request } from 'express';
-import type { Clock } from '../platform/clock.ts';
-import type { Lifecycle } from '../platform/lifecycle.ts';
 import { FixedWindowLimiter } from '../platform/limits.ts';
-import type { Logger } from '../platform/logger.ts';
 import { createServiceApp } from '../platform/service-app.ts';
+import type { ServiceContext } from '../platform/service-module.ts';
 import { type Caller, createAuth } from './auth.ts';
 import type { BriefStorage } from './briefs.ts';
 import type { TaskMarketConfig } from './config.ts';
 import type { Db } from './database.ts';
-import { catalog, platformCodes, TaskMarketError } from './errors.ts';
+import { catalog, failureAnswers, TaskMarketError } from './errors.ts';
 import { createHandlers } from './handlers.ts';
 import type { OpenClaw } from './openclaw.ts';
 import { createOperators, type Operators } from './operators.ts';
 import { createTaskStore, type TaskStore } from './tasks.ts';
 
-export interface TaskMarketOptions {
+export interface TaskMarketOptions extends ServiceContext {
   db: Db;
   config: TaskMarketConfig;
-  clock: Clock;
-  logger: Logger;
-  lifecycle: Lifecycle;
   openclaw: OpenClaw;
   briefs: BriefStorage;
-  validateResponses: boolean;
 }
 
 export interface TaskMarket {
   app: Express;
+  db: Db;
   tasks: TaskStore;
   operators: Operators;
 }
@@ -77,13 +72,13 @@ export async function createTaskMarket(options: TaskMarketOptions): Promise<Task
     document: 'generated/task-market/openapi.yaml',
     handlers: createHandlers({ ...options, auth, tasks }),
     security: { bearerAuth: auth.bearerAuth, requestSignature: auth.requestSignature },
-    codes: platformCodes,
+    failures: failureAnswers,
     admit,
     validateResponses: options.validateResponses,
     lifecycle: options.lifecycle,
     logger,
   });
-  return { app, tasks, operators: createOperators(db, clock) };
+  return { app, db, tasks, operators: createOperators(db, clock) };
 }
 
 /** The configured secret, else the one this database was given on its first start. */

@@ -1,12 +1,13 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../platform/clock.ts';
 import { compiledLookup } from '../platform/db.ts';
+import type { RequestWithRawBody } from '../platform/http.ts';
 import type { SecurityScheme } from '../platform/service-app.ts';
+import { VerifiedTokens } from '../platform/token-cache.ts';
+import { canonicalRequest } from '../protocol/task-market-signature.ts';
 import type { AgentRow, Db } from './database.ts';
 import { TaskMarketError } from './errors.ts';
-import { canonicalRequest } from './signature.ts';
 
 /** Who sent a request: the agent, and the token it used (whose id keys its signatures). */
 export interface Caller {
@@ -24,8 +25,6 @@ export interface AuthOptions {
   signatureToleranceSeconds: number;
 }
 
-type RequestWithRawBody = Request & { rawBody?: Buffer };
-
 /** Bearer tokens (JWT, HS256) and request signatures (HMAC-SHA256 keyed per token). */
 export function createAuth({
   db,
@@ -36,7 +35,7 @@ export function createAuth({
 }: AuthOptions) {
   const signingKey = (tokenId: string) =>
     createHmac('sha256', secret).update(`signing-key:${tokenId}`).digest('hex');
-  const verified = new VerifiedTokens();
+  const verified = new VerifiedTokens<{ subject?: string; tokenId?: string }>();
   const findAgent = compiledLookup(db, db.selectFrom('agents').selectAll().where('id', '=', ''));
 
   /** The token's subject and id, verified once per token and then remembered until it expires. */
@@ -165,33 +164,4 @@ export function sign(signingKey: string, { method, path, timestamp, body }: Sign
   return createHmac('sha256', signingKey)
     .update(canonicalRequest(method, path, timestamp, bodyHash))
     .digest('hex');
-}
-
-/**
- * Tokens that passed verification, with their claims, until they expire: a token never changes,
- * so checking its signature once is enough. Bounded; the oldest half goes when it is full.
- */
-class VerifiedTokens {
-  #tokens = new Map<
-    string,
-    { claims: { subject?: string; tokenId?: string }; expiresAt: number }
-  >();
-
-  get(token: string, now: Date) {
-    const known = this.#tokens.get(token);
-    if (known && known.expiresAt > now.getTime()) {
-      return known.claims;
-    }
-    this.#tokens.delete(token);
-    return undefined;
-  }
-
-  set(token: string, claims: { subject?: string; tokenId?: string }, expiresAt: number) {
-    if (this.#tokens.size >= 10_000) {
-      for (const key of [...this.#tokens.keys()].slice(0, 5_000)) {
-        this.#tokens.delete(key);
-      }
-    }
-    this.#tokens.set(token, { claims, expiresAt });
-  }
 }

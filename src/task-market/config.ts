@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { settingsReader } from '../platform/settings.ts';
 
 /** Settings of the task market; `taskMarketConfig()` reads them from the environment. */
 export interface TaskMarketConfig {
@@ -21,23 +21,16 @@ export interface TaskMarketConfig {
 }
 
 export function taskMarketConfig(env: NodeJS.ProcessEnv = process.env): TaskMarketConfig {
-  const dataDirectory = env.DATA_DIR ?? 'data';
-  const number = (name: string, fallback: number) => {
-    const value = Number(env[name] ?? fallback);
-    if (!Number.isFinite(value) || value <= 0) {
-      throw new Error(`${name} must be a positive number, not ${env[name]}`);
-    }
-    return value;
-  };
+  const read = settingsReader(env);
   return {
-    database: env.TASK_MARKET_DATABASE ?? join(dataDirectory, 'task-market.sqlite'),
-    briefsDirectory: join(dataDirectory, 'task-market', 'briefs'),
-    openclawUrl: env.OPENCLAW_URL,
-    tokenSecret: env.TASK_MARKET_TOKEN_SECRET,
-    tokenTtlSeconds: number('TASK_MARKET_TOKEN_TTL_SECONDS', 3600),
+    database: read.dataPath('TASK_MARKET_DATABASE', 'task-market.sqlite'),
+    briefsDirectory: read.dataPath('TASK_MARKET_BRIEFS_DIR', 'task-market', 'briefs'),
+    openclawUrl: read.optional('OPENCLAW_URL'),
+    tokenSecret: read.optional('TASK_MARKET_TOKEN_SECRET'),
+    tokenTtlSeconds: read.positive('TASK_MARKET_TOKEN_TTL_SECONDS', 3600),
     signatureToleranceSeconds: 300,
-    rateLimit: { limit: number('TASK_MARKET_RATE_LIMIT', 600), windowSeconds: 60 },
-    dailyQuota: number('TASK_MARKET_DAILY_QUOTA', 100_000),
-    expirySweepSeconds: number('TASK_MARKET_EXPIRY_SWEEP_SECONDS', 15),
+    rateLimit: { limit: read.positive('TASK_MARKET_RATE_LIMIT', 600), windowSeconds: 60 },
+    dailyQuota: read.positive('TASK_MARKET_DAILY_QUOTA', 100_000),
+    expirySweepSeconds: read.positive('TASK_MARKET_EXPIRY_SWEEP_SECONDS', 15),
   };
 }

@@ -1,37 +1,41 @@
-import { catalog, type ErrorName } from '../../generated/task-market/errors.ts';
-import { ApiError } from '../platform/api-error.ts';
-import type { PlatformCodes, ValidationIssue } from '../platform/errors.ts';
+import { catalog, type ErrorDetails, type ErrorName } from '../../generated/task-market/errors.ts';
+import { ApiError, type DetailsArgs } from '../platform/api-error.ts';
+import type { FailureAnswers } from '../platform/error-handler.ts';
 
 export type { ErrorName };
 export { catalog };
 
-/** A task-market answer with a catalog code: `throw new TaskMarketError('TASK_NOT_FOUND', …)`. */
-export class TaskMarketError extends ApiError<ErrorName> {}
+/**
+ * A task-market answer with a catalog code, its details typed by the catalog:
+ * `throw new TaskMarketError('TASK_NOT_FOUND', { task_id })`.
+ */
+export class TaskMarketError<Name extends ErrorName = ErrorName> extends ApiError<Name> {
+  constructor(code: Name, ...[details, options]: DetailsArgs<ErrorDetails[Name]>) {
+    super(code, details, options);
+  }
+}
 
-/** Which 400xx code a failed JSON Schema keyword becomes. */
-const codeOfKeyword: Record<string, ErrorName> = {
-  required: 'MISSING_PARAMETER',
-  type: 'INVALID_FORMAT',
-  format: 'INVALID_FORMAT',
-  pattern: 'INVALID_FORMAT',
-  additionalProperties: 'INVALID_PARAMETER',
-};
-
-/** The codes the platform answers with for task-market. */
-export const platformCodes: PlatformCodes<ErrorName> = {
-  invalid(issues: ValidationIssue[]) {
-    const [first] = issues;
-    const code = first ? (codeOfKeyword[first.keyword] ?? 'INVALID_VALUE') : 'INVALID_PARAMETER';
-    return new TaskMarketError(code, {
-      field: first?.field || first?.location || 'request',
-      reason: first?.message ?? 'invalid request',
-    });
+/** The details of what the platform detects, as task-market's catalog documents them. */
+export const failureAnswers: FailureAnswers<ErrorName> = {
+  details(failure) {
+    switch (failure.role) {
+      case 'validation': {
+        const [first] = failure.issues;
+        return {
+          field: first?.field || first?.location || 'request',
+          reason: first?.message ?? 'invalid request',
+        };
+      }
+      case 'malformedJson':
+        return { reason: failure.reason };
+      case 'mediaType':
+        return { field: 'Content-Type', reason: failure.reason };
+      case 'bodyTooLarge':
+        return { field: 'body', reason: failure.reason };
+      case 'unknownPath':
+        return { method: failure.method, path: failure.path };
+      default:
+        return undefined;
+    }
   },
-  malformedJson: 'INVALID_JSON',
-  unsupportedMediaType: 'INVALID_FORMAT',
-  payloadTooLarge: 'INVALID_VALUE',
-  notFound: catalog.unknownPath,
-  unavailable: 'SERVICE_UNAVAILABLE',
-  databaseUnavailable: 'DATABASE_UNAVAILABLE',
-  internal: 'INTERNAL_ERROR',
 };

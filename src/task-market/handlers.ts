@@ -4,7 +4,7 @@ import type { Auth, Caller } from './auth.ts';
 import type { BriefStorage } from './briefs.ts';
 import { newestFirstPage } from './cursor.ts';
 import type { Db } from './database.ts';
-import { TaskMarketError } from './errors.ts';
+import { catalog, TaskMarketError } from './errors.ts';
 import { mayReadBrief } from './lifecycle.ts';
 import type { OpenClaw } from './openclaw.ts';
 import type { TaskStore } from './tasks.ts';
@@ -114,7 +114,10 @@ export function createHandlers({
         .where('agent_id', '=', me(context).agent.id)
         .executeTakeFirst();
       if (!entry) {
-        throw new TaskMarketError('RESOURCE_NOT_FOUND', { entry_id: context.params.entryId });
+        throw new TaskMarketError('RESOURCE_NOT_FOUND', {
+          method: 'GET',
+          path: `/${catalog.service}/points/ledger/${context.params.entryId}`,
+        });
       }
       return { status: 200, body: ok(context.requestId, ledgerView(entry)) };
     },

@@ -10,11 +10,7 @@ import { type ErrorName, TaskMarketError } from './errors.ts';
 export const ledger = {
   /** Provisioning: points an operator gives an agent. */
   grant: (trx: Trx, agentId: string, amount: number, now: string) =>
-    move(
-      trx,
-      { agentId, amount, now, type: 'grant', taskId: null, available: +1, frozen: 0 },
-      'INTERNAL_ERROR',
-    ),
+    move(trx, { agentId, amount, now, type: 'grant', taskId: null, available: +1, frozen: 0 }),
 
   /** Holds a bounty when a task is published: available → frozen. */
   freeze: (trx: Trx, agentId: string, amount: number, taskId: string, now: string) =>
@@ -58,7 +54,10 @@ interface Movement {
   frozen: -1 | 0 | 1;
 }
 
-async function move(trx: Trx, movement: Movement, failure: ErrorName) {
+/** The code of a movement the account refused. */
+type MovementFailure = Extract<ErrorName, `POINTS_${string}_FAILED`>;
+
+async function move(trx: Trx, movement: Movement, failure?: MovementFailure) {
   const { agentId, amount } = movement;
   let update = trx
     .updateTable('accounts')
@@ -88,13 +87,19 @@ async function move(trx: Trx, movement: Movement, failure: ErrorName) {
         available: account.available,
       });
     }
-    throw new TaskMarketError(failure, {
+    const state = {
       agent_id: agentId,
-      ...(movement.taskId && { task_id: movement.taskId }),
       account_status: account?.status ?? 'missing',
       available: account?.available ?? 0,
       frozen: account?.frozen ?? 0,
-    });
+    };
+    if (!failure || movement.taskId === null) {
+      // Only an operator's grant moves points without a task.
+      throw new TaskMarketError('INTERNAL_ERROR', undefined, {
+        cause: new Error(`no grant to an account in this state: ${JSON.stringify(state)}`),
+      });
+    }
+    throw new TaskMarketError(failure, { ...state, task_id: movement.taskId });
   }
   await trx
     .insertInto('ledger_entries')

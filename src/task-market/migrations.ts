@@ -1,5 +1,5 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
-import { openDatabase } from '../platform/db.ts';
+import { type Kysely, type Migration, sql } from 'kysely';
+import { openMigratedDatabase } from '../platform/db.ts';
 import type { Db, TaskMarketDatabase } from './database.ts';
 
 /** Schema changes in order; never edit one that has shipped, add the next. */
@@ -84,17 +84,7 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-/**
- * The task market's database (a SQLite file or `:memory:`) brought to the latest schema; throws
- * when a migration fails.
- */
-export async function openTaskMarketDatabase(file: string): Promise<Db> {
-  const db = openDatabase<TaskMarketDatabase>(file);
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
-    await db.destroy();
-    throw error;
-  }
-  return db;
+/** The task market's database (a SQLite file or `:memory:`) brought to the latest schema. */
+export function openTaskMarketDatabase(file: string): Promise<Db> {
+  return openMigratedDatabase<TaskMarketDatabase>(file, migrations);
 }

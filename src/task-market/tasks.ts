@@ -71,17 +71,7 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
         .where('id', '=', taskId)
         .where('status', '=', transitions[action].from)
         .returningAll()
-        .executeTakeFirst()
-        .catch((error: unknown) => {
-          if (action === 'claim' && isUniqueViolation(error)) {
-            throw new TaskMarketError(
-              'ACTIVE_TASK_EXISTS',
-              { agent_id: agentId },
-              { cause: error },
-            );
-          }
-          throw error;
-        });
+        .executeTakeFirst();
       if (!updated) {
         // Another request moved the task since it was read: answer for what it is now.
         const current = await trx
@@ -93,6 +83,7 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
         throw new TaskMarketError('TASK_STATE_INVALID', {
           task_id: taskId,
           current_status: current.status,
+          allowed_statuses: [transitions[action].from],
         });
       }
       await points?.(trx, updated, at);
@@ -110,6 +101,17 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
     if (current) {
       throw new TaskMarketError('ACTIVE_TASK_EXISTS', { active_task_id: current.id });
     }
+  }
+
+  /** The task an agent claimed last: the one a racing claim lost to. */
+  async function lastClaimedBy(agentId: string): Promise<string> {
+    const task = await db
+      .selectFrom('tasks')
+      .select('id')
+      .where('executor_id', '=', agentId)
+      .orderBy('updated_at', 'desc')
+      .executeTakeFirstOrThrow();
+    return task.id;
   }
 
   return {
@@ -163,8 +165,18 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
       return newestFirstPage(query, filters.cursor, filters.limit);
     },
 
-    claim: (taskId: string, agentId: string) =>
-      act(taskId, agentId, 'claim', () => ({ executor_id: agentId })),
+    async claim(taskId: string, agentId: string): Promise<TaskRow> {
+      try {
+        return await act(taskId, agentId, 'claim', () => ({ executor_id: agentId }));
+      } catch (error) {
+        // A claim racing this agent's other claim: the database kept one active task per agent.
+        if (isUniqueViolation(error)) {
+          const details = { active_task_id: await lastClaimedBy(agentId) };
+          throw new TaskMarketError('ACTIVE_TASK_EXISTS', details, { cause: error });
+        }
+        throw error;
+      }
+    },
 
     submit: (taskId: string, agentId: string, content: string) =>
       act(taskId, agentId, 'submit', (_task, at) => ({

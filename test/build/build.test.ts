@@ -94,6 +94,27 @@ describe('npm run build', () => {
       says: 'operation getPointsBalance has no x-errors',
     },
     {
+      problem: 'an operation that lacks a code the platform answers it with',
+      file: `${paths}/points.yaml`,
+      from: '    - DATABASE_UNAVAILABLE\n',
+      to: '',
+      says: 'x-errors of getPointsBalance lacks DATABASE_UNAVAILABLE',
+    },
+    {
+      problem: 'a platform role answered with a code the catalog lacks',
+      file: 'openapi/task-market/errors.yaml',
+      from: 'unknownPath: RESOURCE_NOT_FOUND',
+      to: 'unknownPath: PATH_NOT_FOUND',
+      says: 'unknownPath: PATH_NOT_FOUND is not an http or body code of the catalog',
+    },
+    {
+      problem: 'a platform answer whose schema the document lacks',
+      file: 'openapi/podi/openapi.yaml',
+      from: '    HTTPServerError:\n      $ref: components/schemas/HTTPServerError.yaml\n',
+      to: '',
+      says: 'platform.draining: schema HTTPServerError is not under components/schemas',
+    },
+    {
       problem: 'a field code without the field that carries it',
       file: 'openapi/podi/paths/tasks_{taskId}.yaml',
       from: '  x-error-field:\n    path: error_message\n',

@@ -13,6 +13,18 @@ describe('checkCatalog', () => {
     expect(checkCatalog(read(service))).toEqual([]);
   });
 
+  it('accepts details nested as deep as the schema allows', () => {
+    const catalog = read('bot-agent');
+    entry(catalog, 'BOT_NOT_FOUND').details = {
+      bot_id: 'work_bot_001',
+      attempts: [1, 2.5],
+      flags: [true],
+      none: [],
+      owner: { id: 'u_1', teams: [{ id: 't_1', admin: false }] },
+    };
+    expect(checkCatalog(catalog)).toEqual([]);
+  });
+
   const entry = (catalog: Catalog, name: string) =>
     catalog.errors.find((e) => e.name === name) as CatalogEntry;
 
@@ -107,12 +119,150 @@ describe('checkCatalog', () => {
       says: /must have required property 'en'/,
     },
     {
-      rule: 'code for unknown paths that is not in the catalog',
+      rule: 'platform role naming a code the catalog lacks',
       service: 'workflow-cloud',
       mutate: (c) => {
-        c.unknownPath = 'PATH_UNKNOWN';
+        c.platform.internal = 'PATH_UNKNOWN';
       },
-      says: /unknownPath PATH_UNKNOWN is not an http or body code of the catalog/,
+      says: /^internal: PATH_UNKNOWN is not an http or body code of the catalog$/m,
+    },
+    {
+      rule: 'stand-in role naming a code the catalog lacks',
+      service: 'bot-agent',
+      mutate: (c) => {
+        c.platform.unknownPath = { code: 'PATH_NOT_FOUND', reason: 'no such code' };
+      },
+      says: /^unknownPath: PATH_NOT_FOUND is not an http or body code of the catalog$/m,
+    },
+    {
+      rule: 'validation keyword naming a code the catalog lacks',
+      service: 'task-market',
+      mutate: (c) => {
+        c.platform.validation.enum = 'INVALID_ENUM';
+      },
+      says: /^validation\.enum: INVALID_ENUM is not an http or body code of the catalog$/m,
+    },
+    {
+      rule: 'platform role answered with a field code',
+      service: 'podi',
+      mutate: (c) => {
+        c.platform.unknownPath = 'TASK_FAILED';
+      },
+      says: /^unknownPath: TASK_FAILED is not an http or body code of the catalog$/m,
+    },
+    {
+      rule: 'body role whose status is no error',
+      service: 'podi',
+      mutate: (c) => {
+        Object.assign(c.platform.internal, { status: 200 });
+      },
+      says: /^internal: 200 is not an HTTP error status$/m,
+    },
+    {
+      rule: 'body role whose status is no HTTP status',
+      service: 'podi',
+      mutate: (c) => {
+        Object.assign(c.platform.draining, { status: 599 });
+      },
+      says: /^draining: 599 is not an HTTP error status$/m,
+    },
+    {
+      rule: 'body role whose example name is a code of the catalog',
+      service: 'podi',
+      mutate: (c) => {
+        entry(c, 'RUN_NOT_FOUND').name = 'INTERNAL_SERVER_ERROR';
+      },
+      says: /^internal: its example would be named INTERNAL_SERVER_ERROR, which is a code of the catalog$/m,
+    },
+    {
+      rule: 'body role without the reason it is no code',
+      service: 'podi',
+      mutate: (c) => {
+        delete (c.platform.databaseDown as { reason?: string }).reason;
+      },
+      says: /\/platform\/databaseDown must have required property 'reason'/,
+    },
+    {
+      rule: 'stand-in role without its reason',
+      service: 'divination',
+      mutate: (c) => {
+        c.platform.draining = { code: 'INTERNAL_ERROR' } as never;
+      },
+      says: /\/platform\/draining must have required property 'reason'/,
+    },
+    {
+      rule: 'validation without a default',
+      service: 'task-market',
+      mutate: (c) => {
+        delete (c.platform.validation as { default?: unknown }).default;
+      },
+      says: /\/platform\/validation must have required property 'default'/,
+    },
+    {
+      rule: 'catalog without a platform block',
+      service: 'divination',
+      mutate: (c) => {
+        delete (c as { platform?: unknown }).platform;
+      },
+      says: /catalog must have required property 'platform'/,
+    },
+    {
+      rule: 'platform block missing a role',
+      service: 'workflow-cloud',
+      mutate: (c) => {
+        delete (c.platform as { draining?: unknown }).draining;
+      },
+      says: /\/platform must have required property 'draining'/,
+    },
+    {
+      rule: 'top-level unknownPath, which the platform block replaced',
+      service: 'task-market',
+      mutate: (c) => {
+        Object.assign(c, { unknownPath: 'RESOURCE_NOT_FOUND' });
+      },
+      says: /must NOT have additional properties: "unknownPath"/,
+    },
+    {
+      rule: 'optional details key that is not a key of details',
+      service: 'task-market',
+      mutate: (c) => {
+        entry(c, 'UPSTREAM_ERROR').optionalDetails = ['upstream_status'];
+      },
+      says: /UPSTREAM_ERROR: optionalDetails names upstream_status, which is not a key of its details/,
+    },
+    {
+      rule: 'optional details on a code without details',
+      service: 'task-market',
+      mutate: (c) => {
+        entry(c, 'INTERNAL_ERROR').optionalDetails = ['trace_id'];
+      },
+      says: /INTERNAL_ERROR: optionalDetails names trace_id, which is not a key of its details/,
+    },
+    {
+      rule: 'details value that is null',
+      service: 'task-market',
+      mutate: (c) => {
+        Object.assign(entry(c, 'TASK_NOT_FOUND').details ?? {}, { task_id: null });
+      },
+      says: /\/errors\/\d+\/details\/task_id must match a schema in anyOf/,
+    },
+    {
+      rule: 'details array mixing kinds',
+      service: 'task-market',
+      mutate: (c) => {
+        Object.assign(entry(c, 'TASK_STATE_INVALID').details ?? {}, {
+          allowed_statuses: ['claimed', 3],
+        });
+      },
+      says: /\/errors\/\d+\/details\/allowed_statuses must match a schema in anyOf/,
+    },
+    {
+      rule: 'details that are not an object',
+      service: 'bot-agent',
+      mutate: (c) => {
+        Object.assign(entry(c, 'BOT_NOT_FOUND'), { details: 'work_bot_001' });
+      },
+      says: /\/errors\/\d+\/details must be object/,
     },
     {
       rule: 'unknown field',

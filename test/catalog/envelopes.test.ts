@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { builtServices } from '../../src/build/services.ts';
 import { entryOfCode, errorBody, identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import type { Catalog, CatalogEntry } from '../../src/catalog/types.d.ts';
-import { builtServices } from '../../src/build/services.ts';
 
 const catalogs = builtServices().map((built) => loadCatalog(built.catalog));
+
+/** The catalog of a built service; a service that is not built fails the test that asks. */
+function catalogOf(service: string): Catalog {
+  const catalog = catalogs.find((candidate) => candidate.service === service);
+  if (!catalog) {
+    throw new Error(`${service} is not built: run npm run build`);
+  }
+  return catalog;
+}
 
 describe.each(catalogs.map((catalog) => [catalog.service, catalog] as const))(
   '%s',
@@ -32,14 +41,13 @@ describe('identifyError', () => {
     ['podi', { detail: [{ loc: ['body'], msg: 'field required' }] }, undefined],
     ['podi', { taskId: 'tk_01JD8A4M2Q' }, undefined],
   ])('reads a %s body %j as %s', (service, body, name) => {
-    const catalog = catalogs.find((candidate) => candidate.service === service);
-    expect(catalog && identifyError(catalog, body)?.entry.name).toBe(name);
+    expect(identifyError(catalogOf(service), body)?.entry.name).toBe(name);
   });
 
   it('keeps the details the envelope carries', () => {
-    const catalog = catalogs.find((candidate) => candidate.service === 'task-market');
-    const entry = catalog?.errors.find((candidate) => candidate.retryable);
-    if (!catalog || !entry) {
+    const catalog = catalogOf('task-market');
+    const entry = catalog.errors.find((candidate) => candidate.retryable);
+    if (!entry) {
       throw new Error('task-market has a retryable code');
     }
     const body = errorBody(catalog, entry, { details: { retry_after: 30 } });
@@ -48,7 +56,6 @@ describe('identifyError', () => {
 });
 
 describe('entryOfCode', () => {
-  const podi = catalogs.find((catalog) => catalog.service === 'podi');
   it.each([
     ['ERR|Q1001|ComfyUI 队列已满', 'Q1001'],
     ['COZE_HTTP_429', 'COZE_HTTP_*'],
@@ -57,7 +64,7 @@ describe('entryOfCode', () => {
     ['tk_01JD8A4M2Q', undefined],
     ['COZE_HTTP_', undefined],
   ])('finds %s as %s', (code, name) => {
-    expect(podi && entryOfCode(podi, code)?.name).toBe(name);
+    expect(entryOfCode(catalogOf('podi'), code)?.name).toBe(name);
   });
 
   it('prefers the code of that name to a pattern written before it that also matches', () => {
@@ -71,7 +78,7 @@ describe('entryOfCode', () => {
       retryable: false,
     });
     const catalog = {
-      ...(podi as Catalog),
+      ...catalogOf('podi'),
       errors: [entry('COZE_RUN_*', '^COZE_RUN_[A-Z_]+$'), entry('COZE_RUN_FAILED')],
     };
     expect(entryOfCode(catalog, 'COZE_RUN_FAILED')?.name).toBe('COZE_RUN_FAILED');

@@ -1,8 +1,8 @@
 import type { Client } from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtServices } from '../../src/build/services.ts';
 import { identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
-import { builtServices } from '../../src/build/services.ts';
 import { loadDocument } from '../support/documents.ts';
 import { useMock } from '../support/mock.ts';
 

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { builtServices } from '../../src/build/services.ts';
 import { loadCatalog } from '../../src/catalog/load.js';
 import { buildDocs } from '../../src/docs/build.ts';
 import { type ReferenceDocument, referenceOperations } from '../../src/docs/operations.ts';
 import { createPlatformApp } from '../../src/platform/app.ts';
-import { builtServices } from '../../src/build/services.ts';
 import { launchChromium } from '../support/chromium.ts';
 
 // The docs as `npm start` serves them, opened in headless Chromium. Screenshots are kept in

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { builtServices } from '../../src/build/services.ts';
 import { loadCatalog } from '../../src/catalog/load.js';
+import { roleBody, roleCode, roleValues } from '../../src/catalog/platform.js';
 import type { Catalog } from '../../src/catalog/types.d.ts';
 import { catalogPage } from '../../src/docs/catalog-page.ts';
 import { escapeHtml } from '../../src/docs/html.ts';
 import { type ReferenceDocument, referenceOperations } from '../../src/docs/operations.ts';
-import { builtServices } from '../../src/build/services.ts';
 
 const count = (html: string, text: string) => html.split(text).length - 1;
 
@@ -22,6 +23,19 @@ describe.each(builtServices())('the $service catalog page', ({ service, document
       for (const operation of operations.filter((op) => op.errors.includes(entry.name))) {
         expect(html).toContain(`href="/docs/${service}${operation.route}"`);
       }
+    }
+  });
+
+  it('says what answers each role of the platform, linking each code to its entry', () => {
+    const section = html.slice(html.indexOf('id="platform"'), html.indexOf('</section>'));
+    for (const at of roleValues(entries.platform)) {
+      const name = roleCode(at.value);
+      const body = roleBody(at.value);
+      expect(section, at.path.join('.')).toContain(
+        name === undefined
+          ? escapeHtml(JSON.stringify(body?.example))
+          : `<a href="#${name}"><code>${name}</code></a>`,
+      );
     }
   });
 
@@ -42,6 +56,16 @@ describe('catalogPage', () => {
     service: 'demo',
     title: { zh: '演示', en: 'Demo' },
     wire: { language: 'en', contentType: 'application/problem+json', schema: 'Problem' },
+    platform: {
+      validation: { default: 'BAD_INPUT' },
+      malformedJson: 'BAD_INPUT',
+      mediaType: 'BAD_INPUT',
+      bodyTooLarge: 'BAD_INPUT',
+      unknownPath: { code: 'BAD_INPUT', reason: 'No <not-found> code' },
+      draining: 'BAD_INPUT',
+      databaseDown: 'BAD_INPUT',
+      internal: 'BAD_INPUT',
+    },
     groups: [{ id: 'request', title: { zh: '请求', en: 'Requests' } }],
     errors: [
       {
@@ -57,6 +81,7 @@ describe('catalogPage', () => {
 
   it('escapes what the catalog says', () => {
     const html = catalogPage({ ...catalog, service: 'divination' }, []);
+    expect(html).toContain('No &lt;not-found&gt; code');
     expect(html).toContain('Input is &lt;b&gt;invalid&lt;/b&gt;');
     expect(html).toContain('输入&lt;无效&gt;');
     expect(html).not.toContain('<b>invalid');

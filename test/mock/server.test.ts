@@ -70,6 +70,22 @@ describe('the mock', () => {
       200,
       { code: 412, msg: 'TOKEN_INVALID', data: null },
     ],
+    ['podi', 'GET', '/podi/abilitys', 404, { detail: 'NOT_FOUND' }],
+    // No not-found code of their own: a code stands in (platform.unknownPath in the catalog).
+    [
+      'bot-agent',
+      'GET',
+      '/bot-agent/botz',
+      400,
+      { error: { code: 'INVALID_REQUEST_FORMAT', numeric_code: 9012 } },
+    ],
+    [
+      'divination',
+      'GET',
+      '/divination/profiles',
+      422,
+      { code: 'REQUEST_VALIDATION_ERROR', status: 422, instance: '/divination/profiles' },
+    ],
   ])(
     'answers an undocumented %s path as the service does',
     async (_service, method, path, status, body) => {
@@ -78,6 +94,19 @@ describe('the mock', () => {
       expect(await answer.json()).toMatchObject(body);
     },
   );
+
+  it('answers a body that is no catalog code, as podi’s FastAPI does, by its example name', async () => {
+    const answer = await get('/podi/abilities', { prefer: 'example=VALIDATION_FAILED' });
+    expect(answer.status).toBe(422);
+    expect(await answer.json()).toEqual({
+      detail: [
+        { loc: ['query', 'sort'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' },
+      ],
+    });
+    const fault = await get('/podi/abilities', { prefer: 'example=INTERNAL_SERVER_ERROR' });
+    expect(fault.status).toBe(500);
+    expect(await fault.json()).toEqual({ detail: 'Internal Server Error' });
+  });
 
   it('serves the docs, so an error body’s link to its catalog entry works', async () => {
     const answer = await get('/divination/profile', { prefer: 'example=PROFILE_NOT_FOUND' });

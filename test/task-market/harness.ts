@@ -1,31 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src/platform/clock.ts';
-import { Lifecycle } from '../../src/platform/lifecycle.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { createTaskMarket } from '../../src/task-market/app.ts';
 import { sign } from '../../src/task-market/auth.ts';
-import { fileBriefStorage } from '../../src/task-market/briefs.ts';
-import { type TaskMarketConfig, taskMarketConfig } from '../../src/task-market/config.ts';
-import { openTaskMarketDatabase } from '../../src/task-market/migrations.ts';
-import { openClawClient } from '../../src/task-market/openclaw.ts';
+import type { TaskMarketConfig } from '../../src/task-market/config.ts';
+import { taskMarket } from '../../src/task-market/index.ts';
 import { startOpenClawStandIn } from '../../src/task-market/openclaw-standin.ts';
-
-/** A clock the test moves: deadlines pass and tokens expire without waiting. */
-export class TestClock implements Clock {
-  #now = Date.parse('2026-11-22T08:00:00.000Z');
-
-  now(): Date {
-    return new Date(this.#now);
-  }
-
-  advance(seconds: number): void {
-    this.#now += seconds * 1000;
-  }
-}
+import { startService } from '../support/service.ts';
 
 export interface TestAgent {
   id: string;
@@ -67,11 +48,11 @@ export interface MarketOptions {
 
 export type Market = Awaited<ReturnType<typeof startMarket>>;
 
-/** A task market on an in-memory database, listening on 127.0.0.1 at a port of its own. */
+/**
+ * A task market on an in-memory database, started as `npm start` starts it, listening on
+ * 127.0.0.1 at a port of its own, with an OpenClaw stand-in that knows its agents.
+ */
 export async function startMarket(options: MarketOptions = {}) {
-  const clock = new TestClock();
-  const lifecycle = new Lifecycle();
-  const db = await openTaskMarketDatabase(':memory:');
   const agents: TestAgent[] = Array.from({ length: options.agents ?? 3 }, (_, index) => ({
     id: randomUUID(),
     name: `agent-${index}`,
@@ -83,28 +64,18 @@ export async function startMarket(options: MarketOptions = {}) {
     new Map([...agents, outsider].map((agent) => [agent.id, agent.secret])),
   );
   const briefsDirectory = join(mkdtempSync(join(tmpdir(), 'task-market-')), 'briefs');
-  const config = {
-    ...taskMarketConfig({}),
+  const started = await startService(taskMarket, {
+    ...taskMarket.settings({}),
     database: ':memory:',
     briefsDirectory,
+    openclawUrl: standIn.url,
     ...options.config,
-  };
-  const market = await createTaskMarket({
-    db,
-    config,
-    clock,
-    logger: createLogger('silent'),
-    lifecycle,
-    openclaw: openClawClient(standIn.url),
-    briefs: fileBriefStorage(briefsDirectory),
-    validateResponses: true,
   });
+  const { origin, clock, lifecycle, service: market } = started;
+  const { db } = market;
   for (const agent of agents) {
     await market.operators.provisionAgent({ ...agent, points: options.points ?? 1000 });
   }
-  const server = market.app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   async function request(
     method: string,
@@ -245,9 +216,8 @@ export async function startMarket(options: MarketOptions = {}) {
     /** OpenClaw goes away: sign-ins can no longer be checked. */
     stopOpenClaw: () => standIn.close(),
     async close() {
-      await new Promise((resolve) => server.close(resolve));
+      await started.close();
       await standIn.close().catch(() => undefined);
-      await db.destroy().catch(() => undefined);
     },
   };
 }

@@ -112,7 +112,10 @@ describe('GET /points/ledger/{entryId}', () => {
       200,
     );
     const theirs = await market.request('GET', `/points/ledger/${entryId}`, { session: b });
-    expect(theirs.body).toMatchObject({ code: 40403, details: { entry_id: entryId } });
+    expect(theirs.body).toMatchObject({
+      code: 40403,
+      details: { method: 'GET', path: `/task-market/points/ledger/${entryId}` },
+    });
   });
 });
 

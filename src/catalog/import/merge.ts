@@ -25,6 +25,7 @@ const entryKeys = [
   'advice',
   'retryable',
   'details',
+  'optionalDetails',
   'note',
 ];
 
@@ -33,8 +34,9 @@ const schemaComment = ' yaml-language-server: $schema=../errors.schema.json';
 /**
  * Merges the codes read from a markdown table into a catalog (or a new one). What the table
  * states wins: name, wire code, status, the message and advice in the table's language,
- * retryable, details. Everything the table cannot say (English texts, group, surface, pattern,
- * reasons) is kept, so re-importing a team's table never loses curated work.
+ * retryable, the details keys it shows. Everything the table cannot say (English texts, group,
+ * surface, pattern, other details keys, reasons, the platform block) is kept, so re-importing a
+ * team's table never loses curated work.
  */
 export function importIntoCatalog(
   source: string | undefined,
@@ -108,8 +110,17 @@ function applyTable(doc: Document, entry: YAMLMap, code: ImportedCode) {
   if (code.retryable !== undefined) {
     entry.set('retryable', code.retryable);
   }
-  if (code.details !== undefined) {
-    entry.set('details', doc.createNode(code.details));
+  // The keys the table shows win; keys documented by hand besides them (the table shows one
+  // example a group, often not every key the service sends) are kept.
+  for (const [key, value] of Object.entries(code.details ?? {})) {
+    const current = entry.getIn(['details', key], true) as { toJSON?: () => unknown } | undefined;
+    const known = current?.toJSON ? current.toJSON() : current;
+    if (JSON.stringify(known) !== JSON.stringify(value)) {
+      if (!entry.has('details')) {
+        entry.set('details', doc.createNode({}));
+      }
+      entry.setIn(['details', key], doc.createNode(value));
+    }
   }
   if (code.note !== undefined) {
     entry.set('note', code.note);

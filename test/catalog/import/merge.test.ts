@@ -32,12 +32,23 @@ describe('importIntoCatalog', () => {
     const missing = report.problems.map((problem) => problem.message).join('\n');
     expect(missing).toMatch(/\/title must have required property 'zh'/);
     expect(missing).toMatch(/\/errors\/0\/message must have required property 'en'/);
+    expect(missing).toMatch(/catalog must have required property 'platform'/);
   });
 
   it('keeps curated fields and takes what the table states', () => {
     const curated = `service: orders
 title: { zh: 订单, en: Orders }
 wire: { language: zh, contentType: application/json, schema: Error }
+# Complete, so the problems below are only the import's.
+platform:
+  validation: { default: ORDER_NOT_FOUND }
+  malformedJson: ORDER_NOT_FOUND
+  mediaType: ORDER_NOT_FOUND
+  bodyTooLarge: ORDER_NOT_FOUND
+  unknownPath: ORDER_NOT_FOUND
+  draining: ORDER_NOT_FOUND
+  databaseDown: ORDER_NOT_FOUND
+  internal: ORDER_NOT_FOUND
 groups:
   - id: orders
     title: { zh: 订单相关错误, en: Orders }
@@ -51,6 +62,7 @@ errors:
     surface: http
     message: { zh: 旧的说明, en: Order not found }
     retryable: false
+    details: { order_id: ord_0, reason: archived }
 `;
     const { yaml, report } = importIntoCatalog(curated, 'orders', codes('module-sections.md'));
     const catalog: Catalog = parse(yaml);
@@ -63,6 +75,8 @@ errors:
       group: 'orders',
       message: { zh: '订单不存在', en: 'Order not found' },
       advice: { zh: '检查order_id' },
+      // The table's key wins; the one written by hand beside it stays.
+      details: { order_id: 'ord_1', reason: 'archived' },
     });
     expect(catalog.errors[1]).toMatchObject({ name: 'ORDER_LOCKED', group: 'orders' });
     expect(report.problems.map((problem) => problem.message)).toEqual([

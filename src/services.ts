@@ -1,0 +1,5 @@
+import type { ServiceModule } from './platform/service-module.ts';
+import { taskMarket } from './task-market/index.ts';
+
+/** Every service `npm start` runs under /<service>. Adding one: its folder and a line here. */
+export const serviceModules: ServiceModule[] = [taskMarket];

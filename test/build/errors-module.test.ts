@@ -1,0 +1,74 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type {
+  ErrorDetails as BotAgentDetails,
+  ErrorName as BotAgentName,
+} from '../../generated/bot-agent/errors.ts';
+import type {
+  ErrorDetails as PodiDetails,
+  ErrorName as PodiName,
+} from '../../generated/podi/errors.ts';
+import type { ErrorDetails, ErrorName } from '../../generated/task-market/errors.ts';
+import { detailsType, errorsModule } from '../../src/build/errors-module.ts';
+import { loadCatalog } from '../../src/catalog/load.js';
+import type { CatalogEntry } from '../../src/catalog/types.d.ts';
+
+describe('detailsType', () => {
+  it.each<[string, Pick<CatalogEntry, 'details' | 'optionalDetails'>, string]>([
+    ['no details', {}, 'Record<string, never>'],
+    ['empty details', { details: {} }, 'Record<string, never>'],
+    ['a string', { details: { task_id: 't_1' } }, '{ task_id: string }'],
+    [
+      'numbers and integers',
+      { details: { limit: 600, ratio: 0.5 } },
+      '{ limit: number; ratio: number }',
+    ],
+    ['a boolean', { details: { retry_able: false } }, '{ retry_able: boolean }'],
+    ['an array by its first item', { details: { allowed: ['claimed'] } }, '{ allowed: string[] }'],
+    ['an empty array as strings', { details: { allowed: [] } }, '{ allowed: string[] }'],
+    ['an array of numbers', { details: { steps: [1, 2] } }, '{ steps: number[] }'],
+    [
+      'objects and arrays of objects, recursively',
+      { details: { fields: [{ field: 'name', at: { line: 1 } }] } },
+      '{ fields: { field: string; at: { line: number } }[] }',
+    ],
+    [
+      'optional keys',
+      { details: { service: 'openclaw', status: 502 }, optionalDetails: ['status'] },
+      '{ service: string; status?: number }',
+    ],
+    [
+      'keys that are not identifiers',
+      { details: { 'retry-after': 1 } },
+      "{ 'retry-after': number }",
+    ],
+  ])('types %s', (_case, entry, type) => {
+    expect(detailsType(entry)).toBe(type);
+  });
+});
+
+describe('errorsModule', () => {
+  const podi = errorsModule(loadCatalog('openapi/podi/errors.yaml'), 'openapi/podi/errors.yaml');
+
+  it('quotes names with a dynamic suffix', () => {
+    expect(podi).toContain("  'COZE_HTTP_*': Record<string, never>;");
+  });
+
+  it('types every code of the catalog, and only those', () => {
+    expectTypeOf<keyof ErrorDetails>().toEqualTypeOf<ErrorName>();
+    expectTypeOf<keyof BotAgentDetails>().toEqualTypeOf<BotAgentName>();
+    expectTypeOf<keyof PodiDetails>().toEqualTypeOf<PodiName>();
+  });
+
+  it('gives task-market the details its server sends', () => {
+    expectTypeOf<ErrorDetails['UPSTREAM_ERROR']>().toEqualTypeOf<{
+      service: string;
+      status?: number;
+    }>();
+    expectTypeOf<ErrorDetails['SIGNATURE_INVALID']>().toEqualTypeOf<{
+      header: string;
+      problem: string;
+      tolerance_seconds?: number;
+    }>();
+    expectTypeOf<ErrorDetails['INTERNAL_ERROR']>().toEqualTypeOf<Record<string, never>>();
+  });
+});
