@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { systemClock } from '../src/platform/clock.ts';
 import { Lifecycle } from '../src/platform/lifecycle.ts';
 import { createLogger } from '../src/platform/logger.ts';
+import { startModule } from '../src/platform/service-module.ts';
 import { pathValidator } from '../src/platform/validator.ts';
 import { sign } from '../src/task-market/auth.ts';
 import { demoAgents } from '../src/task-market/demo.ts';
@@ -30,7 +31,8 @@ const body = JSON.stringify(publish);
 if (kind === 'stack') {
   const directory = mkdtempSync(join(tmpdir(), 'bench-'));
   const settings = taskMarket.settings({ DATA_DIR: directory });
-  const market = await taskMarket.start(
+  const market = await startModule(
+    taskMarket,
     { ...settings, rateLimit: { limit: 1e9, windowSeconds: 60 }, dailyQuota: 1e9 },
     {
       clock: systemClock,

@@ -8,7 +8,7 @@ import { systemClock } from './platform/clock.ts';
 import { Lifecycle } from './platform/lifecycle.ts';
 import { listen } from './platform/listen.ts';
 import { createLogger } from './platform/logger.ts';
-import type { RunningService } from './platform/service-module.ts';
+import { type RunningService, startModule } from './platform/service-module.ts';
 import { serviceModules } from './services.ts';
 
 const port = Number(process.env.PORT ?? 8080);
@@ -21,12 +21,8 @@ const validateResponses = process.env.NODE_ENV !== 'production';
 
 const running: { name: string; service: RunningService }[] = [];
 for (const module of serviceModules) {
-  const service = await module.start(module.settings(process.env), {
-    clock: systemClock,
-    logger: logger.child({ service: module.name }),
-    lifecycle,
-    validateResponses,
-  });
+  const context = { clock: systemClock, logger, lifecycle, validateResponses };
+  const service = await startModule(module, module.settings(process.env), context);
   running.push({ name: module.name, service });
 }
 const documents = builtServices();
@@ -35,13 +31,16 @@ const app = createPlatformApp(
   running.map(({ service }) => service.app),
 );
 const mock = await createMockServer(documents, process.env.MOCK_LOG_LEVEL);
-mock.listen(mockPort, host);
+await new Promise<void>((resolve, reject) => {
+  mock.once('error', reject).listen(mockPort, host, resolve);
+});
 const server = await listen(app, port, host);
 logger.info({ host, port, mockPort, validateResponses }, 'listening');
-process.stdout.write(welcome(`http://localhost:${port}`));
+process.stdout.write(welcome(host === '0.0.0.0' || host === '::' ? 'localhost' : host));
 
 /** What `npm start` prints: where everything is, and what each service needs a user to know. */
-function welcome(base: string): string {
+function welcome(hostname: string): string {
+  const base = `http://${hostname}:${port}`;
   const services = running.map(
     ({ name, service }) =>
       `  ${name}: ${base}/${name}\n${service.notes.map((note) => `    ${note}\n`).join('')}`,
@@ -49,7 +48,7 @@ function welcome(base: string): string {
   return (
     `\napi-contracts on ${base}\n` +
     `  docs: ${base}/docs\n` +
-    `  mock of every document: http://localhost:${mockPort}/<service> (Prefer: example=<CODE>)\n` +
+    `  mock of every document: http://${hostname}:${mockPort}/<service> (Prefer: example=<CODE>)\n` +
     `${services.join('')}\n`
   );
 }

@@ -26,8 +26,8 @@ export const catalog = {
     "draining": "SERVICE_UNAVAILABLE",
     "databaseDown": "DATABASE_ERROR",
     "internal": {
-      "code": "SERVICE_UNAVAILABLE",
-      "reason": "The catalog has no generic internal-error code: its 500s each name a failed operation (a bot's creation, a message's sending). 9006 is the closest code that promises nothing about the request, and it is retryable."
+      "code": "CONFIGURATION_ERROR",
+      "reason": "The catalog has no generic internal-error code: each of its 500s names a cause (a bot's creation, a message's sending, the database, the configuration). 9010 is the seed's 500, the status its HTTP table gives an unexpected error, with the advice an unexpected error needs (contact an administrator, not retryable), and it stays apart from a shutdown (9006, 503, retryable) and a database outage (9008). Its message names a configuration error the failure may not be."
     }
   },
   "groups": [

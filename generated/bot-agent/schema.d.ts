@@ -1396,7 +1396,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -1409,7 +1409,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -1424,7 +1424,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -1439,9 +1439,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -1452,7 +1453,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -1492,7 +1493,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1005 BOT_LIMIT_EXCEEDED`: Bot limit exceeded (超过Bot数量限制)
              *     - `1006 BOT_CONFIG_INVALID`: Invalid bot configuration (Bot配置无效)
@@ -1508,7 +1509,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -1523,7 +1524,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Payment Required: one of the bot-agent error codes below.
+             * @description Payment Required: one of the answers below.
              *
              *     - `9011 QUOTA_EXCEEDED`: Quota exceeded (超过配额限制)
              */
@@ -1536,7 +1537,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `1004 BOT_NAME_EXISTS`: A bot with this name already exists (Bot名称已存在)
              */
@@ -1549,7 +1550,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -1564,7 +1565,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1008 BOT_CREATION_FAILED`: Creating the bot failed (Bot创建失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
@@ -1579,7 +1580,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -1621,7 +1622,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -1634,7 +1635,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -1649,7 +1650,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -1662,7 +1663,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -1675,7 +1676,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -1690,9 +1691,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -1703,7 +1705,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -1743,7 +1745,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -1756,7 +1758,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -1771,7 +1773,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -1784,7 +1786,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -1797,7 +1799,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -1812,10 +1814,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1010 BOT_DELETE_FAILED`: Deleting the bot failed (Bot删除失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -1826,7 +1829,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -1872,7 +1875,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
              *     - `1006 BOT_CONFIG_INVALID`: Invalid bot configuration (Bot配置无效)
@@ -1888,7 +1891,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -1903,7 +1906,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -1916,7 +1919,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -1929,7 +1932,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `1004 BOT_NAME_EXISTS`: A bot with this name already exists (Bot名称已存在)
              */
@@ -1942,7 +1945,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -1957,7 +1960,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1009 BOT_UPDATE_FAILED`: Updating the bot failed (Bot更新失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
@@ -1972,7 +1975,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2014,7 +2017,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -2028,7 +2031,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2043,7 +2046,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2056,7 +2059,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -2069,7 +2072,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2084,10 +2087,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1009 BOT_UPDATE_FAILED`: Updating the bot failed (Bot更新失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2098,7 +2102,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2140,7 +2144,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -2154,7 +2158,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2169,7 +2173,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2182,7 +2186,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -2195,7 +2199,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2210,10 +2214,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1009 BOT_UPDATE_FAILED`: Updating the bot failed (Bot更新失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2224,7 +2229,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2266,7 +2271,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -2280,7 +2285,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2295,7 +2300,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2308,7 +2313,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -2321,7 +2326,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2336,10 +2341,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1009 BOT_UPDATE_FAILED`: Updating the bot failed (Bot更新失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2350,7 +2356,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2392,7 +2398,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -2406,7 +2412,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2421,7 +2427,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2434,7 +2440,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -2447,7 +2453,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2462,10 +2468,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `1009 BOT_UPDATE_FAILED`: Updating the bot failed (Bot更新失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2476,7 +2483,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2525,7 +2532,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -2538,7 +2545,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2553,7 +2560,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2566,7 +2573,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -2579,7 +2586,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2594,9 +2601,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2607,7 +2615,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2653,7 +2661,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `5002 MEMORY_LIMIT_EXCEEDED`: Memory limit exceeded (超过记忆数量限制)
              *     - `5003 MEMORY_IMPORTANCE_INVALID`: Invalid importance score (重要性评分无效)
@@ -2670,7 +2678,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2685,7 +2693,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2698,7 +2706,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -2711,7 +2719,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2726,10 +2734,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `5006 MEMORY_STORE_FAILED`: Storing the memory failed (记忆存储失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2740,7 +2749,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2787,7 +2796,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -2800,7 +2809,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2815,7 +2824,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2828,7 +2837,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `5001 MEMORY_NOT_FOUND`: Memory not found (记忆不存在)
@@ -2842,7 +2851,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2857,9 +2866,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2870,7 +2880,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -2915,7 +2925,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -2928,7 +2938,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -2943,7 +2953,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -2956,7 +2966,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `5001 MEMORY_NOT_FOUND`: Memory not found (记忆不存在)
@@ -2970,7 +2980,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -2985,10 +2995,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `5006 MEMORY_STORE_FAILED`: Storing the memory failed (记忆存储失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -2999,7 +3010,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3050,7 +3061,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `5003 MEMORY_IMPORTANCE_INVALID`: Invalid importance score (重要性评分无效)
              *     - `5004 MEMORY_TYPE_INVALID`: Invalid memory type (记忆类型无效)
@@ -3066,7 +3077,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3081,7 +3092,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -3094,7 +3105,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `5001 MEMORY_NOT_FOUND`: Memory not found (记忆不存在)
@@ -3108,7 +3119,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3123,10 +3134,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `5006 MEMORY_STORE_FAILED`: Storing the memory failed (记忆存储失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3137,7 +3149,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3184,7 +3196,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -3197,7 +3209,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3212,7 +3224,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -3225,7 +3237,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -3238,7 +3250,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3253,9 +3265,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3266,7 +3279,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3312,7 +3325,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `6003 KNOWLEDGE_FILE_TOO_LARGE`: The file is too large (文件过大)
              *     - `6004 KNOWLEDGE_FILE_TYPE_INVALID`: The file type is not supported (文件类型不支持)
@@ -3327,7 +3340,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3342,7 +3355,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Payment Required: one of the bot-agent error codes below.
+             * @description Payment Required: one of the answers below.
              *
              *     - `9011 QUOTA_EXCEEDED`: Quota exceeded (超过配额限制)
              */
@@ -3355,7 +3368,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -3368,7 +3381,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -3381,7 +3394,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3396,11 +3409,12 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `6002 KNOWLEDGE_FILE_UPLOAD_FAILED`: Uploading the file failed (文件上传失败)
              *     - `6005 KNOWLEDGE_CHUNK_FAILED`: Chunking the document failed (文档分块失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3411,7 +3425,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the bot-agent error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `9009 EXTERNAL_SERVICE_ERROR`: External service error (外部服务错误)
              */
@@ -3424,7 +3438,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3471,7 +3485,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -3484,7 +3498,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3499,7 +3513,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -3512,7 +3526,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `6001 KNOWLEDGE_FILE_NOT_FOUND`: Knowledge file not found (知识文件不存在)
@@ -3526,7 +3540,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3541,9 +3555,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3554,7 +3569,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3599,7 +3614,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -3612,7 +3627,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3627,7 +3642,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -3640,7 +3655,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `6001 KNOWLEDGE_FILE_NOT_FOUND`: Knowledge file not found (知识文件不存在)
@@ -3654,7 +3669,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3669,10 +3684,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `6007 KNOWLEDGE_DELETE_FAILED`: Deleting the knowledge file failed (知识删除失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3683,7 +3699,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3729,7 +3745,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -3742,7 +3758,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3757,7 +3773,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -3770,7 +3786,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -3783,7 +3799,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3798,10 +3814,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `6006 KNOWLEDGE_SEARCH_FAILED`: Knowledge search failed (知识检索失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3812,7 +3829,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the bot-agent error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `9009 EXTERNAL_SERVICE_ERROR`: External service error (外部服务错误)
              */
@@ -3825,7 +3842,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3868,7 +3885,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -3881,7 +3898,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3896,7 +3913,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -3911,9 +3928,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -3924,7 +3942,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -3964,7 +3982,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `2003 WORKFLOW_INVALID_CRON`: Invalid cron expression (Cron表达式无效)
              *     - `2004 WORKFLOW_STEP_INVALID`: Invalid workflow step configuration (工作流步骤配置无效)
@@ -3980,7 +3998,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -3995,7 +4013,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4008,7 +4026,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -4021,7 +4039,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4036,9 +4054,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4049,7 +4068,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4091,7 +4110,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -4104,7 +4123,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4119,7 +4138,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4132,7 +4151,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4145,7 +4164,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4160,9 +4179,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4173,7 +4193,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4213,7 +4233,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -4226,7 +4246,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4241,7 +4261,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4254,7 +4274,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4267,7 +4287,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `2006 WORKFLOW_ALREADY_RUNNING`: The workflow is already running (工作流正在执行中)
              */
@@ -4280,7 +4300,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4295,9 +4315,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4308,7 +4329,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4354,7 +4375,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `2003 WORKFLOW_INVALID_CRON`: Invalid cron expression (Cron表达式无效)
              *     - `2004 WORKFLOW_STEP_INVALID`: Invalid workflow step configuration (工作流步骤配置无效)
@@ -4370,7 +4391,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4385,7 +4406,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4398,7 +4419,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4411,7 +4432,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `2006 WORKFLOW_ALREADY_RUNNING`: The workflow is already running (工作流正在执行中)
              */
@@ -4424,7 +4445,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4439,9 +4460,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4452,7 +4474,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4494,7 +4516,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
@@ -4510,7 +4532,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4525,7 +4547,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4538,7 +4560,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4551,7 +4573,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4566,9 +4588,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4579,7 +4602,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4621,7 +4644,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -4634,7 +4657,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4649,7 +4672,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4662,7 +4685,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4675,7 +4698,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4690,9 +4713,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4703,7 +4727,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4749,7 +4773,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
@@ -4765,7 +4789,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4780,7 +4804,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Payment Required: one of the bot-agent error codes below.
+             * @description Payment Required: one of the answers below.
              *
              *     - `9011 QUOTA_EXCEEDED`: Quota exceeded (超过配额限制)
              */
@@ -4793,7 +4817,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4806,7 +4830,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4819,7 +4843,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Request Timeout: one of the bot-agent error codes below.
+             * @description Request Timeout: one of the answers below.
              *
              *     - `2009 WORKFLOW_TIMEOUT`: Workflow execution timed out (工作流执行超时)
              */
@@ -4832,7 +4856,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `2006 WORKFLOW_ALREADY_RUNNING`: The workflow is already running (工作流正在执行中)
              */
@@ -4845,7 +4869,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -4860,13 +4884,14 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `2002 WORKFLOW_EXECUTION_FAILED`: Workflow execution failed (工作流执行失败)
              *     - `2010 WORKFLOW_STEP_FAILED`: A workflow step failed (工作流步骤执行失败)
              *     - `2011 WORKFLOW_SOURCE_UNAVAILABLE`: A data source is unavailable (数据源不可用)
              *     - `2012 WORKFLOW_API_CALL_FAILED`: An API call failed (API调用失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -4877,7 +4902,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the bot-agent error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `9009 EXTERNAL_SERVICE_ERROR`: External service error (外部服务错误)
              */
@@ -4890,7 +4915,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -4939,7 +4964,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -4952,7 +4977,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -4967,7 +4992,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -4980,7 +5005,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2001 WORKFLOW_NOT_FOUND`: Workflow not found (工作流不存在)
              */
@@ -4993,7 +5018,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5008,9 +5033,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5021,7 +5047,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5063,7 +5089,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -5076,7 +5102,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5091,7 +5117,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -5104,7 +5130,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2008 WORKFLOW_EXECUTION_NOT_FOUND`: Workflow execution not found (执行记录不存在)
              */
@@ -5117,7 +5143,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5132,9 +5158,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5145,7 +5172,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5187,7 +5214,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -5200,7 +5227,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5215,7 +5242,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -5228,7 +5255,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `2008 WORKFLOW_EXECUTION_NOT_FOUND`: Workflow execution not found (执行记录不存在)
              */
@@ -5241,7 +5268,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5256,9 +5283,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5269,7 +5297,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5312,7 +5340,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -5325,7 +5353,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5340,7 +5368,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5355,9 +5383,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5368,7 +5397,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5408,7 +5437,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3004 GROUP_MEMBER_LIMIT_EXCEEDED`: Group member limit exceeded (超过群成员数量限制)
              *     - `3006 GROUP_ROUTING_INVALID`: Invalid routing strategy (路由策略无效)
@@ -5424,7 +5453,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5439,7 +5468,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              */
@@ -5452,7 +5481,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `3005 GROUP_NAME_EXISTS`: A group with this name already exists (群聊名称已存在)
              */
@@ -5465,7 +5494,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5480,9 +5509,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5493,7 +5523,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5535,7 +5565,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -5548,7 +5578,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5563,7 +5593,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -5576,7 +5606,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -5589,7 +5619,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5604,9 +5634,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5617,7 +5648,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5657,7 +5688,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -5670,7 +5701,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5685,7 +5716,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -5698,7 +5729,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -5711,7 +5742,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5726,10 +5757,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `3008 GROUP_DELETE_FAILED`: Deleting the group chat failed (群聊删除失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5740,7 +5772,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5786,7 +5818,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3006 GROUP_ROUTING_INVALID`: Invalid routing strategy (路由策略无效)
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
@@ -5802,7 +5834,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5817,7 +5849,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -5830,7 +5862,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -5843,7 +5875,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `3005 GROUP_NAME_EXISTS`: A group with this name already exists (群聊名称已存在)
              */
@@ -5856,7 +5888,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5871,9 +5903,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -5884,7 +5917,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -5926,7 +5959,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -5940,7 +5973,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -5955,7 +5988,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -5968,7 +6001,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -5981,7 +6014,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -5996,9 +6029,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6009,7 +6043,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6051,7 +6085,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -6064,7 +6098,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6079,7 +6113,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -6092,7 +6126,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -6105,7 +6139,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6120,9 +6154,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6133,7 +6168,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6175,7 +6210,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -6189,7 +6224,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6204,7 +6239,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -6217,7 +6252,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -6230,7 +6265,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6245,9 +6280,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6258,7 +6294,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6300,7 +6336,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
              *     - `3011 GROUP_NO_ACTIVE_BOT`: The group chat has no active bot (群聊没有活跃的Bot)
@@ -6315,7 +6351,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6330,7 +6366,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -6343,7 +6379,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -6356,7 +6392,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6371,9 +6407,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6384,7 +6421,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6431,7 +6468,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -6444,7 +6481,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6459,7 +6496,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -6472,7 +6509,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              */
@@ -6485,7 +6522,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6500,9 +6537,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6513,7 +6551,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6559,7 +6597,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3004 GROUP_MEMBER_LIMIT_EXCEEDED`: Group member limit exceeded (超过群成员数量限制)
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
@@ -6574,7 +6612,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6589,7 +6627,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -6602,7 +6640,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
@@ -6616,7 +6654,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `3002 BOT_ALREADY_IN_GROUP`: The bot is already in the group (Bot已在群聊中)
              */
@@ -6629,7 +6667,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6644,9 +6682,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6657,7 +6696,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6702,7 +6741,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `3007 GROUP_ARCHIVED`: The group chat is archived (群聊已归档)
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
@@ -6716,7 +6755,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6731,7 +6770,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -6744,7 +6783,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
              *     - `3009 GROUP_MEMBER_NOT_FOUND`: Group member not found (群成员不存在)
@@ -6758,7 +6797,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6773,9 +6812,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6786,7 +6826,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6831,7 +6871,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -6844,7 +6884,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6859,7 +6899,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6874,9 +6914,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -6887,7 +6928,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -6927,7 +6968,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
@@ -6943,7 +6984,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -6958,7 +6999,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `1001 BOT_NOT_FOUND`: Bot not found (Bot不存在)
              *     - `3001 GROUP_NOT_FOUND`: Group chat not found (群聊不存在)
@@ -6972,7 +7013,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -6987,9 +7028,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -7000,7 +7042,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -7042,7 +7084,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -7055,7 +7097,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -7070,7 +7112,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -7083,7 +7125,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `4006 CONVERSATION_NOT_FOUND`: Conversation not found (对话不存在)
              */
@@ -7096,7 +7138,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -7111,9 +7153,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -7124,7 +7167,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -7164,7 +7207,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -7177,7 +7220,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -7192,7 +7235,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -7205,7 +7248,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `4006 CONVERSATION_NOT_FOUND`: Conversation not found (对话不存在)
              */
@@ -7218,7 +7261,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -7233,9 +7276,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -7246,7 +7290,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -7293,7 +7337,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -7306,7 +7350,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -7321,7 +7365,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -7334,7 +7378,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `4006 CONVERSATION_NOT_FOUND`: Conversation not found (对话不存在)
              */
@@ -7347,7 +7391,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -7362,9 +7406,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -7375,7 +7420,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -7421,7 +7466,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
@@ -7442,7 +7487,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -7457,7 +7502,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Payment Required: one of the bot-agent error codes below.
+             * @description Payment Required: one of the answers below.
              *
              *     - `9011 QUOTA_EXCEEDED`: Quota exceeded (超过配额限制)
              */
@@ -7470,7 +7515,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -7483,7 +7528,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `4006 CONVERSATION_NOT_FOUND`: Conversation not found (对话不存在)
              */
@@ -7496,7 +7541,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `4007 MESSAGE_RATE_LIMIT_EXCEEDED`: Message rate limit exceeded (超过消息发送频率限制)
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
@@ -7512,7 +7557,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `3012 GROUP_ROUTING_FAILED`: Routing the message failed (消息路由失败)
              *     - `4001 MESSAGE_SEND_FAILED`: Sending the message failed (消息发送失败)
@@ -7528,7 +7573,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the bot-agent error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `9009 EXTERNAL_SERVICE_ERROR`: External service error (外部服务错误)
              */
@@ -7541,7 +7586,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `4008 BOT_NOT_RESPONDING`: The bot is not responding (Bot无响应)
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
@@ -7584,7 +7629,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `9012 INVALID_REQUEST_FORMAT`: Invalid request format (请求格式无效)
              */
@@ -7597,7 +7642,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -7612,7 +7657,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -7625,7 +7670,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `4002 MESSAGE_NOT_FOUND`: Message not found (消息不存在)
              */
@@ -7638,7 +7683,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
              */
@@ -7653,9 +7698,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -7666,7 +7712,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)
              *     - `9007 MAINTENANCE_MODE`: The system is under maintenance (系统维护中)
@@ -7708,7 +7754,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the bot-agent error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `1002 BOT_DISABLED`: Bot is disabled (Bot已禁用)
              *     - `1003 BOT_SUSPENDED`: Bot is suspended (Bot已暂停)
@@ -7723,7 +7769,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the bot-agent error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `9001 AUTHENTICATION_FAILED`: Authentication failed (认证失败)
              *     - `9002 TOKEN_EXPIRED`: The token has expired (Token已过期)
@@ -7738,7 +7784,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the bot-agent error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `9004 PERMISSION_DENIED`: Permission denied (权限不足)
              */
@@ -7751,7 +7797,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the bot-agent error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `4002 MESSAGE_NOT_FOUND`: Message not found (消息不存在)
              */
@@ -7764,7 +7810,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the bot-agent error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `4009 MESSAGE_ALREADY_PROCESSED`: The message was already processed (消息已处理)
              */
@@ -7777,7 +7823,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the bot-agent error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `4007 MESSAGE_RATE_LIMIT_EXCEEDED`: Message rate limit exceeded (超过消息发送频率限制)
              *     - `9005 RATE_LIMIT_EXCEEDED`: Request rate limit exceeded (超过请求频率限制)
@@ -7793,10 +7839,11 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the bot-agent error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `4001 MESSAGE_SEND_FAILED`: Sending the message failed (消息发送失败)
              *     - `9008 DATABASE_ERROR`: Database error (数据库错误)
+             *     - `9010 CONFIGURATION_ERROR`: Configuration error (配置错误)
              */
             500: {
                 headers: {
@@ -7807,7 +7854,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the bot-agent error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `9009 EXTERNAL_SERVICE_ERROR`: External service error (外部服务错误)
              */
@@ -7820,7 +7867,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the bot-agent error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `4008 BOT_NOT_RESPONDING`: The bot is not responding (Bot无响应)
              *     - `9006 SERVICE_UNAVAILABLE`: The service is temporarily unavailable (服务暂时不可用)

@@ -18,10 +18,20 @@ export const catalog = {
     },
     "malformedJson": "REQUEST_VALIDATION_ERROR",
     "mediaType": "REQUEST_VALIDATION_ERROR",
-    "bodyTooLarge": "REQUEST_VALIDATION_ERROR",
-    "unknownPath": {
+    "bodyTooLarge": {
       "code": "REQUEST_VALIDATION_ERROR",
-      "reason": "The catalog has no not-found code for a path, only for each kind of resource; a path or method divination does not serve is answered as a request that cannot be validated."
+      "reason": "The size limit is the platform's (FastAPI sets none). The catalog's only 413, AGENT_ATTACHMENT_TOO_LARGE, is the limit of an attachment upload, its message about an attachment; a JSON body over the limit is refused like any request that cannot be validated, its `errors` item at `[\"body\"]`."
+    },
+    "unknownPath": {
+      "status": 404,
+      "schema": "NotFoundProblem",
+      "reason": "The catalog has no not-found code for a path, only for each kind of resource. A path or method divination does not serve is answered as FastAPI answers it, 404 with `detail` \"Not Found\", in an RFC 9457 problem like every error, without a `code`: compare the status.",
+      "example": {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Not Found"
+      }
     },
     "draining": {
       "code": "INTERNAL_ERROR",
@@ -908,6 +918,16 @@ export const catalog = {
             ],
             "msg": "String should have at most 32 characters",
             "type": "string_too_long"
+          },
+          {
+            "loc": [
+              "body",
+              "messages",
+              0,
+              "content"
+            ],
+            "msg": "Field required",
+            "type": "missing"
           }
         ]
       }
@@ -1036,7 +1056,7 @@ export interface ErrorDetails {
   AVATAR_UPLOAD_FAILED: Record<string, never>;
   NOTIFICATION_NOT_FOUND: { notification_id: string };
   INVITE_CODE_NOT_FOUND: Record<string, never>;
-  REQUEST_VALIDATION_ERROR: { errors: { loc: string[]; msg: string; type: string }[] };
+  REQUEST_VALIDATION_ERROR: { errors: { loc: (string | number)[]; msg: string; type: string }[] };
   INTERNAL_ERROR: Record<string, never>;
   MISSING_RUNTIME_ARGS: Record<string, never>;
   TOOL_REJECTED: { tool_call_id: string; tool: string };

@@ -504,6 +504,17 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description The RFC 9457 problem of a path or method divination does not serve: FastAPI's 404 `detail` "Not Found", with no catalog `code` (the `platform` block of the error catalog says so). */
+        NotFoundProblem: {
+            /** @constant */
+            type: "about:blank";
+            /** @constant */
+            title: "Not Found";
+            /** @constant */
+            status: 404;
+            /** @constant */
+            detail: "Not Found";
+        };
         /** @description A signed-in session. */
         Tokens: {
             access_token: string;
@@ -979,7 +990,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -992,7 +1003,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the divination error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `AUTH_TOO_MANY_REQUESTS`: OTP request throttled (验证码请求过于频繁)
              */
@@ -1007,7 +1018,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1020,7 +1031,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the divination error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `AUTH_SERVICE_UNAVAILABLE`: Auth upstream unavailable (认证服务不可用)
              */
@@ -1057,7 +1068,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_VERIFICATION_CODE_INVALID`: Invalid OTP code (验证码错误)
              */
@@ -1070,7 +1081,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AUTH_USER_NOT_FOUND`: User not found (用户不存在)
              */
@@ -1083,7 +1094,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -1096,7 +1107,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the divination error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `AUTH_TOO_MANY_REQUESTS`: OTP request throttled (验证码请求过于频繁)
              */
@@ -1111,7 +1122,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1124,7 +1135,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the divination error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `AUTH_SERVICE_UNAVAILABLE`: Auth upstream unavailable (认证服务不可用)
              */
@@ -1161,7 +1172,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_REFRESH_TOKEN_INVALID`: Invalid/expired refresh token (刷新令牌无效或已过期)
              */
@@ -1174,7 +1185,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -1187,7 +1198,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1200,7 +1211,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the divination error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `AUTH_SERVICE_UNAVAILABLE`: Auth upstream unavailable (认证服务不可用)
              */
@@ -1235,7 +1246,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_REFRESH_TOKEN_INVALID`: Invalid/expired refresh token (刷新令牌无效或已过期)
              *     - `AUTH_REFRESH_TOKEN_MISSING`: Refresh token missing on logout (登出时缺少刷新令牌)
@@ -1249,7 +1260,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -1262,7 +1273,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1295,7 +1306,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1308,7 +1319,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AUTH_USER_NOT_FOUND`: User not found (用户不存在)
              */
@@ -1321,7 +1332,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -1334,7 +1345,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1367,7 +1378,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1380,7 +1391,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -1393,7 +1404,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1431,7 +1442,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1444,7 +1455,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -1457,7 +1468,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1494,7 +1505,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1507,7 +1518,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_USER_ID_INVALID`: Invalid user id in request context (请求上下文中的用户 ID 无效)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -1521,7 +1532,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1560,7 +1571,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1573,7 +1584,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_FORBIDDEN`: User does not own the session resource (用户不拥有该会话资源)
              */
@@ -1586,7 +1597,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_SESSION_NOT_FOUND`: Session does not exist (including follow-up on non-existing thread) (会话不存在（包括对不存在的会话追问）)
              */
@@ -1599,7 +1610,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -1613,7 +1624,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1650,7 +1661,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1663,7 +1674,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_FORBIDDEN`: User does not own the session resource (用户不拥有该会话资源)
              */
@@ -1676,7 +1687,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_SESSION_NOT_FOUND`: Session does not exist (including follow-up on non-existing thread) (会话不存在（包括对不存在的会话追问）)
              */
@@ -1689,7 +1700,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -1703,7 +1714,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1742,7 +1753,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1755,7 +1766,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_FORBIDDEN`: User does not own the session resource (用户不拥有该会话资源)
              */
@@ -1768,7 +1779,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_SESSION_NOT_FOUND`: Session does not exist (including follow-up on non-existing thread) (会话不存在（包括对不存在的会话追问）)
              */
@@ -1781,7 +1792,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -1795,7 +1806,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -1832,7 +1843,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -1845,7 +1856,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Payment Required: one of the divination error codes below.
+             * @description Payment Required: one of the answers below.
              *
              *     - `POINTS_INSUFFICIENT_BALANCE`: Not enough points to start this run (积分不足，无法开始本次运行)
              */
@@ -1858,7 +1869,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_FORBIDDEN`: User does not own the session resource (用户不拥有该会话资源)
              */
@@ -1871,7 +1882,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_SESSION_NOT_FOUND`: Session does not exist (including follow-up on non-existing thread) (会话不存在（包括对不存在的会话追问）)
              */
@@ -1884,7 +1895,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the divination error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `AGENT_SESSION_RUN_LIMIT_EXCEEDED`: Session already reached max message count (2 user messages per session: initial divination + 1 follow-up) (会话消息数已达上限（每个会话 2 条用户消息：首次占卜 + 1 次追问）)
              */
@@ -1897,7 +1908,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_RUNTIME_MODE_INVALID`: Missing or invalid `forwardedProps.runtime_mode` in run request (运行请求缺少或包含无效的 forwardedProps.runtime_mode)
              *     - `AGENT_DIVINATION_PAYLOAD_REQUIRED`: Missing required `forwardedProps.divinationPayload` in run request (运行请求缺少必需的 forwardedProps.divinationPayload)
@@ -1922,7 +1933,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the divination error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `AGENT_SSE_CONNECTION_LIMIT`: Too many concurrent SSE connections per user (每个用户的并发 SSE 连接过多)
              */
@@ -1937,7 +1948,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              *     - `MISSING_RUNTIME_ARGS`: Tool call missing required runtime arguments (工具调用缺少必需的运行时参数)
@@ -1989,7 +2000,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2002,7 +2013,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_FORBIDDEN`: User does not own the session resource (用户不拥有该会话资源)
              */
@@ -2015,7 +2026,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_SESSION_NOT_FOUND`: Session does not exist (including follow-up on non-existing thread) (会话不存在（包括对不存在的会话追问）)
              */
@@ -2028,7 +2039,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_SESSION_ID_INVALID`: Invalid session/thread id format (会话（thread）ID 格式无效)
              *     - `AGENT_INVALID_RUN_ID`: Invalid or missing `runId` query parameter (runId 查询参数无效或缺失)
@@ -2044,7 +2055,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the divination error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `AGENT_SSE_CONNECTION_LIMIT`: Too many concurrent SSE connections per user (每个用户的并发 SSE 连接过多)
              */
@@ -2059,7 +2070,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2107,7 +2118,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2120,7 +2131,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `TOOL_REJECTED`: Tool execution was rejected (工具调用被拒绝)
              */
@@ -2133,7 +2144,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -2146,7 +2157,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2189,7 +2200,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2202,7 +2213,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the divination error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `TOOL_REJECTED`: Tool execution was rejected (工具调用被拒绝)
              */
@@ -2215,7 +2226,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -2228,7 +2239,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2265,7 +2276,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the divination error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `AGENT_AUDIO_UNSUPPORTED_FORMAT`: Audio format is not accepted by transcribe endpoint (转写接口不接受该音频格式)
              *     - `AGENT_AUDIO_TOO_LARGE`: Audio file exceeds transcribe size limit (音频文件超过转写大小限制)
@@ -2280,7 +2291,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2293,7 +2304,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -2306,7 +2317,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2319,7 +2330,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the divination error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `AGENT_ASR_UNAVAILABLE`: Upstream ASR service unavailable (上游语音识别服务不可用)
              */
@@ -2356,7 +2367,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2369,7 +2380,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Payload Too Large: one of the divination error codes below.
+             * @description Payload Too Large: one of the answers below.
              *
              *     - `AGENT_ATTACHMENT_TOO_LARGE`: Attachment file exceeds size limit (附件超过大小限制)
              */
@@ -2382,7 +2393,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_ATTACHMENT_EMPTY`: Uploaded attachment payload is empty (上传的附件为空)
              *     - `AGENT_ATTACHMENT_UNSUPPORTED_TYPE`: Attachment mime type is not supported (不支持的附件类型)
@@ -2397,7 +2408,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2410,7 +2421,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the divination error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `AGENT_ATTACHMENT_UPLOAD_FAILED`: Backend failed to upload attachment to storage (后端将附件上传到存储失败)
              */
@@ -2423,7 +2434,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the divination error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `AGENT_ATTACHMENT_STORAGE_UNAVAILABLE`: Attachment storage service unavailable (附件存储服务不可用)
              */
@@ -2460,7 +2471,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2473,7 +2484,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AGENT_ATTACHMENT_BUCKET_INVALID`: Attachment bucket name is invalid (附件存储桶名称无效)
              *     - `AGENT_ATTACHMENT_PATH_SCOPE_INVALID`: Attachment path does not belong to user scope (附件路径不属于当前用户范围)
@@ -2488,7 +2499,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2501,7 +2512,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the divination error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `AGENT_SIGNED_URL_GENERATION_FAILED`: Backend failed to generate attachment signed URL (后端生成附件签名 URL 失败)
              */
@@ -2514,7 +2525,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the divination error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `AGENT_ATTACHMENT_STORAGE_UNAVAILABLE`: Attachment storage service unavailable (附件存储服务不可用)
              */
@@ -2547,7 +2558,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2560,7 +2571,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `PROFILE_NOT_FOUND`: User profile row missing (用户资料记录不存在)
              */
@@ -2573,7 +2584,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -2586,7 +2597,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2617,7 +2628,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2630,7 +2641,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -2643,7 +2654,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2656,7 +2667,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the divination error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `PROFILE_DELETE_FAILED`: Backend failed to complete account hard deletion (后端未能完成账户彻底删除)
              */
@@ -2693,7 +2704,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2706,7 +2717,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `PROFILE_NOT_FOUND`: User profile row missing (用户资料记录不存在)
              */
@@ -2719,7 +2730,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `PROFILE_PAYLOAD_INVALID`: Profile update payload invalid (length/type/empty constraints) (个人资料更新内容无效（长度、类型或为空）)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -2733,7 +2744,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2770,7 +2781,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2783,7 +2794,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AVATAR_FILE_INVALID`: Avatar mime type or size is invalid (头像文件类型或大小无效)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -2797,7 +2808,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2810,7 +2821,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the divination error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `AVATAR_SIGNED_URL_FAILED`: Backend failed to generate avatar signed upload URL (后端生成头像签名上传 URL 失败)
              */
@@ -2847,7 +2858,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2860,7 +2871,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `PROFILE_NOT_FOUND`: User profile row missing (用户资料记录不存在)
              */
@@ -2873,7 +2884,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AVATAR_FILE_INVALID`: Avatar mime type or size is invalid (头像文件类型或大小无效)
              *     - `AVATAR_PATH_SCOPE_INVALID`: Avatar path does not belong to current user scope (头像路径不属于当前用户范围)
@@ -2888,7 +2899,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2925,7 +2936,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -2938,7 +2949,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `PROFILE_NOT_FOUND`: User profile row missing (用户资料记录不存在)
              */
@@ -2951,7 +2962,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `AVATAR_FILE_INVALID`: Avatar mime type or size is invalid (头像文件类型或大小无效)
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
@@ -2965,7 +2976,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -2978,7 +2989,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Gateway: one of the divination error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `AVATAR_UPLOAD_FAILED`: Backend failed to upload avatar bytes to storage (后端将头像上传到存储失败)
              */
@@ -3016,7 +3027,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -3029,7 +3040,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -3042,7 +3053,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -3081,7 +3092,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -3094,7 +3105,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `NOTIFICATION_NOT_FOUND`: Notification not found or not owned by current user (通知不存在或不属于当前用户)
              */
@@ -3107,7 +3118,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -3120,7 +3131,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -3157,7 +3168,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -3170,7 +3181,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `NOTIFICATION_NOT_FOUND`: Notification not found or not owned by current user (通知不存在或不属于当前用户)
              */
@@ -3183,7 +3194,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -3196,7 +3207,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */
@@ -3229,7 +3240,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the divination error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTH_UNAUTHORIZED`: Missing or invalid auth credentials (缺少或无效的认证凭据)
              */
@@ -3242,7 +3253,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the divination error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `INVITE_CODE_NOT_FOUND`: Invite code not found for current user (当前用户没有邀请码)
              */
@@ -3255,7 +3266,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity: one of the divination error codes below.
+             * @description Unprocessable Entity: one of the answers below.
              *
              *     - `REQUEST_VALIDATION_ERROR`: Request validation failed (请求校验失败)
              */
@@ -3268,7 +3279,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the divination error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `INTERNAL_ERROR`: Unexpected internal server error (服务器内部错误)
              */

@@ -17,7 +17,7 @@ export const catalog = {
       "default": {
         "status": 422,
         "schema": "HTTPValidationError",
-        "reason": "FastAPI answers a request it cannot validate with its own body, {\"detail\": [{\"loc\", \"msg\", \"type\"}]}, one item a problem, which is no catalog code.",
+        "reason": "FastAPI's answer to a request it cannot validate, {\"detail\": [{\"loc\", \"msg\", \"type\"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.",
         "example": {
           "detail": [
             {
@@ -35,7 +35,7 @@ export const catalog = {
     "malformedJson": {
       "status": 422,
       "schema": "HTTPValidationError",
-      "reason": "FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).",
+      "reason": "FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.",
       "example": {
         "detail": [
           {
@@ -52,56 +52,48 @@ export const catalog = {
     "mediaType": {
       "status": 422,
       "schema": "HTTPValidationError",
-      "reason": "FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.",
+      "reason": "FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.",
       "example": {
         "detail": [
           {
             "loc": [
               "body"
             ],
-            "msg": "Field required",
-            "type": "missing"
+            "msg": "Input should be a valid dictionary or object to extract fields from",
+            "type": "model_attributes_type"
           }
         ]
       }
     },
     "bodyTooLarge": {
-      "status": 422,
-      "schema": "HTTPValidationError",
-      "reason": "FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.",
+      "status": 413,
+      "schema": "HTTPStatusError",
+      "reason": "The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.",
       "example": {
-        "detail": [
-          {
-            "loc": [
-              "body"
-            ],
-            "msg": "Request body is larger than the limit of 1048576 bytes",
-            "type": "too_large"
-          }
-        ]
+        "detail": "Request Entity Too Large"
       }
     },
     "unknownPath": "NOT_FOUND",
     "draining": {
       "status": 503,
-      "schema": "HTTPServerError",
-      "reason": "The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {\"detail\": \"Service Unavailable\"}.",
+      "schema": "HTTPStatusError",
+      "reason": "The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.",
       "example": {
         "detail": "Service Unavailable"
       }
     },
     "databaseDown": {
       "status": 500,
-      "schema": "HTTPServerError",
-      "reason": "The catalog names no server-fault code; like FastAPI, podi answers {\"detail\": \"Internal Server Error\"}.",
+      "schema": "HTTPStatusError",
+      "reason": "The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.",
       "example": {
         "detail": "Internal Server Error"
       }
     },
     "internal": {
       "status": 500,
-      "schema": "HTTPServerError",
-      "reason": "The catalog names no server-fault code; like FastAPI, podi answers {\"detail\": \"Internal Server Error\"}.",
+      "schema": "HTTPStatusError",
+      "reason": "The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.",
       "example": {
         "detail": "Internal Server Error"
       }

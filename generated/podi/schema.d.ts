@@ -1054,10 +1054,10 @@ export interface components {
                 type: string;
             }[];
         };
-        /** @description The body of a server fault (500) or of a shutdown (503), as FastAPI and its ASGI server send it: no catalog code. The `platform` block of the error catalog says when podi sends it. */
-        HTTPServerError: {
+        /** @description The body of an answer the framework gives itself, with no catalog code: a body over the size limit (413), a server fault (500), a shutdown (503), the status's reason phrase in `detail` as Starlette puts it. The `platform` block of the error catalog says when podi sends it. */
+        HTTPStatusError: {
             /** @enum {string} */
-            detail: "Internal Server Error" | "Service Unavailable";
+            detail: "Request Entity Too Large" | "Internal Server Error" | "Service Unavailable";
         };
         /** @description Why something failed after its request was answered: a catalog code, codes with a dynamic suffix spelled out (`COMFYUI_HISTORY_HTTP_502`, `COZE_RUN_CANCELED`). */
         FailureCode: string | ("COZE_SUBMIT_FAILED" | "COZE_SUBMIT_MISSING_EXECUTE_ID" | "COZE_HISTORY_FAILED" | "COZE_EXECUTION_FAILED" | "COZE_FAILED" | "COZE_ASYNC_TIMEOUT" | "COZE_ASYNC_EMPTY" | "COZE_WORKFLOW_ERROR" | "COZE_REQUEST_FAILED" | "COZE_RESPONSE_NOT_JSON" | "COZE_INVALID_RESPONSE" | "FANOUT_EMPTY" | "FANOUT_PARTIAL_FAILED" | "TASK_FAILED" | "TASK_TIMEOUT" | "TASK_IMAGES_EMPTY" | "CALLBACK_IMAGES_EMPTY" | "COMFYUI_SUBMIT_ERROR" | "COMFYUI_SUBMIT_NODE_ERROR" | "COMFYUI_HISTORY_INVALID" | "COMFYUI_IMAGES_EMPTY" | "COMFYUI_ASSETS_EMPTY" | "COMFYUI_TIMEOUT" | "COMFYUI_ERROR" | "COMFYUI_TEST_FAILED" | "BAIDU_TEST_FAILED" | "BAIDU_API_ERROR" | "BAIDU_TOKEN_ERROR" | "VOLCENGINE_REQUEST_FAILED" | "VOLCENGINE_HTTP_ERROR" | "KIE_TASK_CREATE_FAILED" | "KIE_TASK_ID_MISSING" | "KIE_RESPONSE_INVALID" | "KIE_STATUS_EMPTY" | "KIE_STATUS_ERROR" | "KIE_TIMEOUT");
@@ -1699,7 +1699,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `INVALID_CREDENTIALS`: Wrong sign-in credentials (登录凭证错误)
              */
@@ -1712,7 +1712,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -1725,12 +1725,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -1741,30 +1753,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -1788,7 +1800,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -1803,7 +1815,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -1816,7 +1828,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `USER_NOT_FOUND`: User not found (用户不存在)
              */
@@ -1829,9 +1841,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -1842,30 +1854,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -1894,7 +1906,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -1909,7 +1921,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -1923,9 +1935,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -1936,30 +1948,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -1989,7 +2001,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2004,7 +2016,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -2018,7 +2030,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `USER_NOT_FOUND`: User not found (用户不存在)
              */
@@ -2031,9 +2043,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -2044,30 +2056,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2101,7 +2113,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2116,7 +2128,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -2130,7 +2142,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `USER_NOT_FOUND`: User not found (用户不存在)
              */
@@ -2143,12 +2155,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -2159,30 +2183,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2211,7 +2235,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2226,7 +2250,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -2239,9 +2263,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -2252,30 +2276,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2303,7 +2327,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `EXECUTOR_TYPE_NOT_BAIDU`: Executor type mismatch (Baidu expected) (执行器类型不匹配（百度）)
              *     - `EXECUTOR_TYPE_NOT_COMFYUI`: Executor type mismatch (ComfyUI expected) (执行器类型不匹配（ComfyUI）)
@@ -2323,7 +2347,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2338,7 +2362,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -2352,7 +2376,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_VERSION_NOT_FOUND`: Workflow version not found (workflow 版本不存在)
              *     - `WORKFLOW_NOT_FOUND`: Workflow not found (workflow 不存在)
@@ -2367,12 +2391,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -2383,30 +2419,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2436,7 +2472,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2451,7 +2487,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -2464,7 +2500,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `ABILITY_NOT_FOUND`: Ability not found (能力不存在)
              */
@@ -2477,9 +2513,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -2490,30 +2526,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2547,7 +2583,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `EXECUTOR_TYPE_NOT_BAIDU`: Executor type mismatch (Baidu expected) (执行器类型不匹配（百度）)
              *     - `EXECUTOR_TYPE_NOT_COMFYUI`: Executor type mismatch (ComfyUI expected) (执行器类型不匹配（ComfyUI）)
@@ -2567,7 +2603,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2582,7 +2618,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -2596,7 +2632,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_VERSION_NOT_FOUND`: Workflow version not found (workflow 版本不存在)
              *     - `WORKFLOW_NOT_FOUND`: Workflow not found (workflow 不存在)
@@ -2612,12 +2648,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -2628,30 +2676,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2685,7 +2733,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `ABILITY_EXECUTOR_NOT_CONFIGURED`: Ability has no executor configured (能力未配置执行节点)
              *     - `COMFYUI_BASE_URL_MISSING`: ComfyUI base URL is missing (缺少 ComfyUI Base URL)
@@ -2706,7 +2754,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2721,7 +2769,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ABILITY_INACTIVE`: Ability is inactive (能力未激活)
@@ -2735,7 +2783,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_VERSION_NOT_FOUND`: Workflow version not found (workflow 版本不存在)
              *     - `ABILITY_NOT_FOUND`: Ability not found (能力不存在)
@@ -2749,7 +2797,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `EXECUTOR_BUSY`: Executor is busy (执行节点繁忙)
              */
@@ -2762,12 +2810,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -2778,33 +2838,33 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the podi error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `EXECUTOR_ADAPTER_MISSING`: No adapter for the executor (执行器适配缺失)
              *     - `COMFYUI_ADAPTER_MISSING`: No ComfyUI adapter is registered (adapter 未注册)
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable: one of the podi error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `COMFYUI_NOT_READY`: ComfyUI is not ready (ComfyUI 未就绪)
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2835,7 +2895,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2850,7 +2910,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -2863,9 +2923,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -2876,30 +2936,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -2929,7 +2989,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -2944,7 +3004,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -2957,7 +3017,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `ABILITY_LOG_NOT_FOUND`: Ability log not found (能力日志不存在)
              */
@@ -2970,9 +3030,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -2983,30 +3043,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3036,7 +3096,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `ABILITY_LOG_NOT_COMFYUI`: The log is not a ComfyUI log (日志非 ComfyUI)
              *     - `COMFYUI_PROMPT_ID_REQUIRED`: prompt_id is missing (缺少 prompt_id)
@@ -3051,7 +3111,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3066,7 +3126,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -3079,7 +3139,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              *     - `ABILITY_LOG_NOT_FOUND`: Ability log not found (能力日志不存在)
@@ -3093,9 +3153,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -3106,30 +3166,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3158,7 +3218,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3173,7 +3233,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3187,9 +3247,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -3200,30 +3260,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3251,7 +3311,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COMFYUI_BASE_URL_MISSING`: ComfyUI base URL is missing (缺少 ComfyUI Base URL)
              *     - `BAIDU_API_KEY_MISSING`: The Baidu API key is missing (百度 API Key 缺失)
@@ -3269,7 +3329,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3284,7 +3344,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3298,12 +3358,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -3314,30 +3386,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3367,7 +3439,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3382,7 +3454,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3396,7 +3468,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -3409,9 +3481,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -3422,30 +3494,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3473,7 +3545,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3488,7 +3560,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3502,7 +3574,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -3515,7 +3587,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `EXECUTOR_BUSY`: Executor is busy (执行节点繁忙)
              */
@@ -3528,9 +3600,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -3541,30 +3613,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3598,7 +3670,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COMFYUI_BASE_URL_MISSING`: ComfyUI base URL is missing (缺少 ComfyUI Base URL)
              *     - `BAIDU_API_KEY_MISSING`: The Baidu API key is missing (百度 API Key 缺失)
@@ -3616,7 +3688,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3631,7 +3703,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3645,7 +3717,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -3658,7 +3730,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `EXECUTOR_BUSY`: Executor is busy (执行节点繁忙)
              */
@@ -3671,12 +3743,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -3687,30 +3771,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3740,7 +3824,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3755,7 +3839,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3769,7 +3853,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -3782,9 +3866,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -3795,31 +3879,31 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the podi error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `EXECUTOR_ADAPTER_MISSING`: No adapter for the executor (执行器适配缺失)
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3847,7 +3931,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COMFYUI_BASE_URL_REQUIRED`: base_url is required (缺少 base_url)
              */
@@ -3860,7 +3944,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3875,7 +3959,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -3889,12 +3973,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -3905,31 +4001,31 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the podi error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `EXECUTOR_ADAPTER_MISSING`: No adapter for the executor (执行器适配缺失)
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -3959,7 +4055,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `EXECUTOR_TYPE_NOT_COMFYUI`: Executor type mismatch (ComfyUI expected) (执行器类型不匹配（ComfyUI）)
              *     - `COMFYUI_BASE_URL_MISSING`: ComfyUI base URL is missing (缺少 ComfyUI Base URL)
@@ -3973,7 +4069,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -3988,7 +4084,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -4002,7 +4098,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -4015,9 +4111,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4028,21 +4124,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Bad Gateway: one of the podi error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `COMFYUI_QUEUE_STATUS_ERROR`: ComfyUI /queue failed (/queue/status 异常)
              *     - `COMFYUI_QUEUE_STATUS_INVALID`: ComfyUI queue JSON is malformed (queue JSON 异常)
@@ -4056,16 +4152,16 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4095,7 +4191,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `EXECUTOR_TYPE_NOT_COMFYUI`: Executor type mismatch (ComfyUI expected) (执行器类型不匹配（ComfyUI）)
              *     - `COMFYUI_BASE_URL_MISSING`: ComfyUI base URL is missing (缺少 ComfyUI Base URL)
@@ -4109,7 +4205,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4124,7 +4220,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -4138,7 +4234,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -4151,9 +4247,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4164,21 +4260,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Bad Gateway: one of the podi error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `COMFYUI_OBJECT_INFO_ERROR`: ComfyUI /object_info failed (/object_info 异常)
              *     - `COMFYUI_OBJECT_INFO_INVALID`: ComfyUI /object_info returned malformed JSON (/object_info JSON 异常)
@@ -4192,16 +4288,16 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4231,7 +4327,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `EXECUTOR_TYPE_NOT_COMFYUI`: Executor type mismatch (ComfyUI expected) (执行器类型不匹配（ComfyUI）)
              *     - `COMFYUI_BASE_URL_MISSING`: ComfyUI base URL is missing (缺少 ComfyUI Base URL)
@@ -4245,7 +4341,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4260,7 +4356,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -4274,7 +4370,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `EXECUTOR_NOT_FOUND`: Executor not found (执行节点不存在)
              */
@@ -4287,9 +4383,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4300,21 +4396,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Bad Gateway: one of the podi error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `COMFYUI_SYSTEM_STATS_ERROR`: ComfyUI system stats failed (ComfyUI 系统状态异常)
              */
@@ -4327,16 +4423,16 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4360,7 +4456,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4375,7 +4471,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -4389,9 +4485,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4402,30 +4498,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4453,7 +4549,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COMFYUI_VERSION_SOURCE_INVALID`: The ComfyUI version source URL is invalid (ComfyUI 版本源地址无效)
              */
@@ -4466,7 +4562,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4481,7 +4577,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -4495,12 +4591,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -4511,21 +4619,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Bad Gateway: one of the podi error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `COMFYUI_VERSION_SYNC_FAILED`: Syncing ComfyUI versions failed (ComfyUI 版本同步失败)
              */
@@ -4538,16 +4646,16 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4576,7 +4684,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4591,7 +4699,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -4604,9 +4712,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4617,30 +4725,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4668,7 +4776,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COMFYUI_WORKFLOW_EMPTY`: The workflow is empty (workflow 为空)
              *     - `COMFYUI_WORKFLOW_KEY_MISSING`: workflow_key is missing (workflow_key 缺失)
@@ -4682,7 +4790,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4697,7 +4805,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -4711,12 +4819,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -4727,30 +4847,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4780,7 +4900,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4795,7 +4915,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -4808,7 +4928,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_NOT_FOUND`: Workflow not found (workflow 不存在)
              */
@@ -4821,9 +4941,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4834,30 +4954,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -4887,7 +5007,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `WORKFLOW_ID_MISSING`: workflow_id is missing (缺少 workflow_id)
              */
@@ -4900,7 +5020,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -4915,7 +5035,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -4928,7 +5048,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_NOT_FOUND`: Workflow not found (workflow 不存在)
              */
@@ -4941,9 +5061,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -4954,30 +5074,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5011,7 +5131,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COMFYUI_WORKFLOW_EMPTY`: The workflow is empty (workflow 为空)
              */
@@ -5024,7 +5144,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5039,7 +5159,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -5053,7 +5173,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_NOT_FOUND`: Workflow not found (workflow 不存在)
              */
@@ -5066,12 +5186,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -5082,30 +5214,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5140,7 +5272,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5155,7 +5287,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5168,7 +5300,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `WORKFLOW_VERSION_NOT_FOUND`: Workflow version not found (workflow 版本不存在)
              *     - `WORKFLOW_NOT_FOUND`: Workflow not found (workflow 不存在)
@@ -5182,9 +5314,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -5195,30 +5327,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5248,7 +5380,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5263,7 +5395,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5276,7 +5408,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -5289,9 +5421,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -5302,30 +5434,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5355,7 +5487,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `TASK_ID_REQUIRED`: taskId is missing (缺少 taskId)
              */
@@ -5368,7 +5500,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5383,7 +5515,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5396,7 +5528,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -5409,9 +5541,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -5422,30 +5554,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5480,7 +5612,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5495,7 +5627,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5508,7 +5640,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `NOT_FOUND`: Not found (通用不存在)
              *     - `TASK_NOT_FOUND`: Task not found (任务不存在)
@@ -5522,9 +5654,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -5535,30 +5667,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5592,7 +5724,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `CALLBACK_OUTPUT_EMPTY`: The callback carries no task id (回调 task id 为空)
              */
@@ -5605,7 +5737,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `INTERNAL_ONLY`: Internal network only (仅内网可访问)
              */
@@ -5618,7 +5750,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `CALLBACK_TASK_NOT_RESOLVED`: The callback task id cannot be resolved or has expired (task id 无法解析/失效)
              */
@@ -5631,12 +5763,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -5647,30 +5791,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5699,7 +5843,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5714,7 +5858,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5727,9 +5871,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -5740,30 +5884,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5791,7 +5935,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COZE_WORKFLOW_ID_MISSING`: The Coze workflow_id is missing (缺少 workflow_id)
              */
@@ -5804,7 +5948,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5819,7 +5963,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5832,12 +5976,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -5848,31 +6004,31 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable: one of the podi error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `COZE_NOT_CONFIGURED`: Coze is not configured (Coze 未配置)
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -5900,7 +6056,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `COZE_WORKFLOW_ID_MISSING`: The Coze workflow_id is missing (缺少 workflow_id)
              */
@@ -5913,7 +6069,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -5928,7 +6084,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -5941,12 +6097,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -5957,31 +6125,31 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable: one of the podi error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `COZE_NOT_CONFIGURED`: Coze is not configured (Coze 未配置)
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6011,7 +6179,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -6026,7 +6194,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -6039,7 +6207,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `RUN_NOT_FOUND`: Evaluation run not found (评测 run 不存在)
              */
@@ -6052,9 +6220,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -6065,30 +6233,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6124,7 +6292,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `UNAUTHORIZED`: Unauthorized (public evaluation routes) (未授权（评测公共接口）)
              */
@@ -6137,7 +6305,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `RUN_NOT_FOUND`: Evaluation run not found (评测 run 不存在)
              */
@@ -6150,9 +6318,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -6163,30 +6331,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6226,7 +6394,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `UNAUTHORIZED`: Unauthorized (public evaluation routes) (未授权（评测公共接口）)
              */
@@ -6239,7 +6407,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `ABILITY_NOT_FOUND_OR_INACTIVE`: Ability not found or inactive (能力不存在或未激活)
              */
@@ -6252,12 +6420,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -6268,31 +6448,31 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable: one of the podi error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `COZE_NOT_CONFIGURED`: Coze is not configured (Coze 未配置)
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6321,7 +6501,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -6336,7 +6516,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -6350,9 +6530,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -6363,30 +6543,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6414,7 +6594,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `AGENT_BASE_URL_MISSING`: Agent base_url is missing (Agent base_url 缺失)
              */
@@ -6427,7 +6607,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -6442,7 +6622,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -6456,7 +6636,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `AGENT_ALREADY_EXISTS`: Agent already exists (Agent 已存在)
              */
@@ -6469,12 +6649,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -6485,30 +6677,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6538,7 +6730,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -6553,7 +6745,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -6567,7 +6759,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_NOT_FOUND`: Agent not found (Agent 不存在)
              */
@@ -6580,9 +6772,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -6593,30 +6785,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6650,7 +6842,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `AGENT_BASE_URL_MISSING`: Agent base_url is missing (Agent base_url 缺失)
              */
@@ -6663,7 +6855,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -6678,7 +6870,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -6692,7 +6884,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_NOT_FOUND`: Agent not found (Agent 不存在)
              */
@@ -6705,12 +6897,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -6721,30 +6925,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6778,7 +6982,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -6793,7 +6997,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              *     - `ADMIN_ONLY`: Administrators only (仅管理员可访问)
@@ -6808,7 +7012,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_NOT_FOUND`: Agent not found (Agent 不存在)
              */
@@ -6821,12 +7025,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -6837,30 +7053,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -6894,7 +7110,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `AGENT_BASE_URL_MISSING`: Agent base_url is missing (Agent base_url 缺失)
              */
@@ -6907,7 +7123,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `INTERNAL_ONLY`: Internal network only (仅内网可访问)
              */
@@ -6920,7 +7136,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_NOT_ALLOWED`: Agent is disabled or not on the allow list (Agent 被禁用/不在白名单)
              */
@@ -6933,7 +7149,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_NOT_FOUND`: Agent not found (Agent 不存在)
              */
@@ -6946,12 +7162,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -6962,21 +7190,21 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Bad Gateway: one of the podi error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `AGENT_PUSH_FAILED`: Pushing the task to the agent failed (任务推送失败)
              */
@@ -6989,16 +7217,16 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -7029,7 +7257,7 @@ export interface operations {
                 content?: never;
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AGENT_TOKEN_REQUIRED`: Agent token is missing (缺少 Agent token)
              *     - `AGENT_TOKEN_INVALID`: Agent token is invalid (Agent token 无效)
@@ -7047,7 +7275,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_TOKEN_SCOPE_INVALID`: Token scope does not match (token scope 不匹配)
              *     - `AGENT_NOT_ALLOWED`: Agent is disabled or not on the allow list (Agent 被禁用/不在白名单)
@@ -7061,9 +7289,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -7074,30 +7302,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -7127,7 +7355,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AGENT_TOKEN_REQUIRED`: Agent token is missing (缺少 Agent token)
              *     - `AGENT_TOKEN_INVALID`: Agent token is invalid (Agent token 无效)
@@ -7145,7 +7373,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_TOKEN_SCOPE_INVALID`: Token scope does not match (token scope 不匹配)
              *     - `AGENT_NOT_ALLOWED`: Agent is disabled or not on the allow list (Agent 被禁用/不在白名单)
@@ -7160,7 +7388,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_TASK_NOT_FOUND`: Agent task not found (Task 不存在)
              */
@@ -7173,7 +7401,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `AGENT_TASK_EXPIRED`: The agent task has expired (Task 已过期)
              */
@@ -7186,9 +7414,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -7199,30 +7427,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -7256,7 +7484,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AGENT_TOKEN_REQUIRED`: Agent token is missing (缺少 Agent token)
              *     - `AGENT_TOKEN_INVALID`: Agent token is invalid (Agent token 无效)
@@ -7274,7 +7502,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_TOKEN_SCOPE_INVALID`: Token scope does not match (token scope 不匹配)
              *     - `AGENT_NOT_ALLOWED`: Agent is disabled or not on the allow list (Agent 被禁用/不在白名单)
@@ -7289,7 +7517,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_TASK_NOT_FOUND`: Agent task not found (Task 不存在)
              */
@@ -7302,7 +7530,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `AGENT_TASK_EXPIRED`: The agent task has expired (Task 已过期)
              */
@@ -7315,12 +7543,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -7331,30 +7571,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -7389,7 +7629,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AGENT_TOKEN_REQUIRED`: Agent token is missing (缺少 Agent token)
              *     - `AGENT_TOKEN_INVALID`: Agent token is invalid (Agent token 无效)
@@ -7407,7 +7647,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `AGENT_TOKEN_SCOPE_INVALID`: Token scope does not match (token scope 不匹配)
              *     - `AGENT_NOT_ALLOWED`: Agent is disabled or not on the allow list (Agent 被禁用/不在白名单)
@@ -7423,7 +7663,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the podi error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `AGENT_MANIFEST_NOT_FOUND`: Manifest not found (Manifest 不存在)
              *     - `AGENT_TASK_NOT_FOUND`: Agent task not found (Task 不存在)
@@ -7437,7 +7677,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the podi error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `AGENT_TASK_EXPIRED`: The agent task has expired (Task 已过期)
              */
@@ -7450,9 +7690,9 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Unprocessable Entity: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
              */
             422: {
                 headers: {
@@ -7463,30 +7703,30 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error.
+             * @description Internal Server Error: one of the answers below.
              *
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };
@@ -7520,7 +7760,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the podi error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `IMAGE_BASE64_INVALID`: The base64 image is invalid (Base64 图片无效)
              *     - `IMAGE_REQUIRED`: An image is required (缺少图片)
@@ -7535,7 +7775,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the podi error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `AUTHORIZATION_REQUIRED`: Authorization is missing (缺少鉴权)
              *     - `INVALID_TOKEN`: Invalid token (token 无效)
@@ -7550,7 +7790,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the podi error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `USER_INACTIVE`: User is disabled (用户被禁用)
              */
@@ -7563,12 +7803,24 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable Entity.
+             * @description Payload Too Large: one of the answers below.
              *
-             *     - `VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI answers a request it cannot validate with its own body, {"detail": [{"loc", "msg", "type"}]}, one item a problem, which is no catalog code.
-             *     - `MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid).
-             *     - `UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI reads a body of another Content-Type as no body at all, and refuses it as a request it cannot validate.
-             *     - `BODY_TOO_LARGE` (no catalog code): a body over the size limit. FastAPI sets no size limit of its own; podi refuses an oversize body like any request it cannot validate.
+             *     - `PLATFORM_BODY_TOO_LARGE` (no catalog code): a body over the size limit. The size limit is the platform's (FastAPI sets none): a body over it is answered 413 with the status's reason phrase in `detail`, as Starlette answers an HTTPException it raises; the catalog has no code for it.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPStatusError"];
+                };
+            };
+            /**
+             * @description Unprocessable Entity: one of the answers below.
+             *
+             *     - `PLATFORM_VALIDATION_FAILED` (no catalog code): a request its schema refuses. FastAPI's answer to a request it cannot validate, {"detail": [{"loc", "msg", "type"}]}, one item a problem; it is no catalog code. Refusing a query parameter the operation does not have (the example) is the platform's rule on every service, where FastAPI would ignore it; the item is pydantic's for an extra field.
+             *     - `PLATFORM_MALFORMED_JSON` (no catalog code): a body that is not JSON. FastAPI reports JSON it cannot decode as a validation problem of the body (json_invalid), at the offset where decoding failed.
+             *     - `PLATFORM_UNSUPPORTED_MEDIA_TYPE` (no catalog code): a Content-Type the operation does not take. FastAPI decodes only a JSON Content-Type as JSON; any other body reaches validation as raw bytes, which are no object.
              */
             422: {
                 headers: {
@@ -7579,22 +7831,22 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the podi error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `PODI_IMAGE_TOOLS_IMPORT_FAILED`: Loading the image tools failed (图像工具导入失败)
-             *     - `DATABASE_UNAVAILABLE` (no catalog code): the database cannot be reached. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
-             *     - `INTERNAL_SERVER_ERROR` (no catalog code): an unexpected failure. The catalog names no server-fault code; like FastAPI, podi answers {"detail": "Internal Server Error"}.
+             *     - `PLATFORM_DATABASE_DOWN` (no catalog code): the database cannot be reached. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause); an unreachable database is answered as an unexpected failure.
+             *     - `PLATFORM_INTERNAL_ERROR` (no catalog code): an unexpected failure. The catalog has no generic server-fault code (its 500s, EXECUTOR_ADAPTER_MISSING…, each name a cause). The body is FastAPI's shape with the status's reason phrase; FastAPI itself sends an unexpected failure as plain text, but the platform answers every error in JSON.
              */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPError"] | components["schemas"]["HTTPStatusError"];
                 };
             };
             /**
-             * @description Bad Gateway: one of the podi error codes below.
+             * @description Bad Gateway: one of the answers below.
              *
              *     - `IMAGE_DOWNLOAD_FAILED`: Downloading the image failed (下载图片失败)
              */
@@ -7607,16 +7859,16 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable.
+             * @description Service Unavailable: one of the answers below.
              *
-             *     - `SERVICE_UNAVAILABLE` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered like an ASGI server's {"detail": "Service Unavailable"}.
+             *     - `PLATFORM_DRAINING` (no catalog code): the service is shutting down. The catalog's 503s are for an unconfigured or unready provider; a shutdown is none, and is answered with the status's reason phrase in `detail`.
              */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPServerError"];
+                    "application/json": components["schemas"]["HTTPStatusError"];
                 };
             };
         };

@@ -621,7 +621,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40002 MISSING_PARAMETER`: A required parameter is missing (缺少必填参数)
@@ -638,7 +638,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40104 OPENCLAW_AUTH_FAILED`: OpenClaw authentication failed (OpenClaw 认证失败)
              */
@@ -651,7 +651,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -664,7 +664,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40402 AGENT_NOT_FOUND`: Agent not found (Agent 不存在)
              */
@@ -677,7 +677,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              */
@@ -692,7 +692,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -707,7 +707,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -740,7 +740,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              */
@@ -753,7 +753,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -768,7 +768,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -781,7 +781,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -797,7 +797,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -811,7 +811,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -850,7 +850,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -864,7 +864,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -879,7 +879,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -892,7 +892,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40402 AGENT_NOT_FOUND`: Agent not found (Agent 不存在)
              */
@@ -905,7 +905,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -921,7 +921,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -935,7 +935,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -968,7 +968,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              */
@@ -981,7 +981,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -996,7 +996,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -1009,7 +1009,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1025,7 +1025,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1039,7 +1039,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1081,7 +1081,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -1096,7 +1096,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1111,7 +1111,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -1124,7 +1124,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1140,7 +1140,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1154,7 +1154,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1193,7 +1193,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -1207,7 +1207,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1222,7 +1222,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -1235,7 +1235,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40403 RESOURCE_NOT_FOUND`: Resource not found (资源不存在)
              */
@@ -1248,7 +1248,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1264,7 +1264,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1278,7 +1278,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1322,7 +1322,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -1337,7 +1337,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1352,7 +1352,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -1365,7 +1365,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1381,7 +1381,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1395,7 +1395,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1432,7 +1432,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40002 MISSING_PARAMETER`: A required parameter is missing (缺少必填参数)
@@ -1451,7 +1451,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1467,7 +1467,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -1480,7 +1480,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1496,7 +1496,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1510,7 +1510,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1549,7 +1549,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -1563,7 +1563,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1578,7 +1578,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
              */
@@ -1591,7 +1591,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -1604,7 +1604,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1620,7 +1620,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1634,7 +1634,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1673,7 +1673,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -1687,7 +1687,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1702,7 +1702,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40301 FORBIDDEN`: No permission to access this resource (无权限访问该资源)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -1716,7 +1716,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              *     - `40404 TASK_MD_NOT_FOUND`: The task has no task.md (task.md 文件不存在)
@@ -1730,7 +1730,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1746,7 +1746,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1761,7 +1761,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1804,7 +1804,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40002 MISSING_PARAMETER`: A required parameter is missing (缺少必填参数)
@@ -1820,7 +1820,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1836,7 +1836,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40302 NOT_TASK_PUBLISHER`: Not the publisher of this task (非任务发起方)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -1850,7 +1850,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -1863,7 +1863,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the task-market error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `40903 TASK_STATE_INVALID`: The task status does not allow this operation (任务状态不允许此操作)
              */
@@ -1876,7 +1876,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -1892,7 +1892,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -1907,7 +1907,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -1946,7 +1946,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -1960,7 +1960,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -1976,7 +1976,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40304 CANNOT_CLAIM_OWN_TASK`: An agent cannot claim its own task (无法认领自己的任务)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -1990,7 +1990,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -2003,7 +2003,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the task-market error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `40901 TASK_ALREADY_CLAIMED`: The task was already claimed (任务已被认领)
              *     - `40902 ACTIVE_TASK_EXISTS`: The agent already has a task in progress (已有进行中任务)
@@ -2019,7 +2019,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -2035,7 +2035,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -2049,7 +2049,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -2092,7 +2092,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40002 MISSING_PARAMETER`: A required parameter is missing (缺少必填参数)
@@ -2109,7 +2109,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -2125,7 +2125,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40303 NOT_TASK_EXECUTOR`: Not the executor of this task (非任务执行方)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -2139,7 +2139,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -2152,7 +2152,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the task-market error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `40903 TASK_STATE_INVALID`: The task status does not allow this operation (任务状态不允许此操作)
              *     - `40905 TASK_EXPIRED`: The task is past its deadline (任务已超时)
@@ -2166,7 +2166,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -2182,7 +2182,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -2196,7 +2196,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -2235,7 +2235,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -2250,7 +2250,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -2266,7 +2266,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40302 NOT_TASK_PUBLISHER`: Not the publisher of this task (非任务发起方)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -2280,7 +2280,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -2293,7 +2293,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the task-market error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `40903 TASK_STATE_INVALID`: The task status does not allow this operation (任务状态不允许此操作)
              *     - `40906 TASK_ALREADY_ACCEPTED`: The task was already accepted (任务已验收)
@@ -2307,7 +2307,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -2323,7 +2323,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -2337,7 +2337,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -2380,7 +2380,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40002 MISSING_PARAMETER`: A required parameter is missing (缺少必填参数)
@@ -2397,7 +2397,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -2413,7 +2413,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40302 NOT_TASK_PUBLISHER`: Not the publisher of this task (非任务发起方)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -2427,7 +2427,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -2440,7 +2440,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the task-market error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `40903 TASK_STATE_INVALID`: The task status does not allow this operation (任务状态不允许此操作)
              *     - `40906 TASK_ALREADY_ACCEPTED`: The task was already accepted (任务已验收)
@@ -2454,7 +2454,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -2470,7 +2470,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -2484,7 +2484,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */
@@ -2523,7 +2523,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Bad Request: one of the task-market error codes below.
+             * @description Bad Request: one of the answers below.
              *
              *     - `40001 INVALID_PARAMETER`: Invalid parameter (通用参数错误)
              *     - `40003 INVALID_FORMAT`: A parameter has the wrong format (参数格式错误)
@@ -2538,7 +2538,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Unauthorized: one of the task-market error codes below.
+             * @description Unauthorized: one of the answers below.
              *
              *     - `40101 AUTH_REQUIRED`: Authentication is missing (缺少认证信息)
              *     - `40102 TOKEN_INVALID`: Invalid token (Token 无效)
@@ -2554,7 +2554,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Forbidden: one of the task-market error codes below.
+             * @description Forbidden: one of the answers below.
              *
              *     - `40302 NOT_TASK_PUBLISHER`: Not the publisher of this task (非任务发起方)
              *     - `40305 ACCOUNT_DISABLED`: The account is disabled (账户已被禁用)
@@ -2568,7 +2568,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Not Found: one of the task-market error codes below.
+             * @description Not Found: one of the answers below.
              *
              *     - `40401 TASK_NOT_FOUND`: Task not found (任务不存在)
              */
@@ -2581,7 +2581,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Conflict: one of the task-market error codes below.
+             * @description Conflict: one of the answers below.
              *
              *     - `40903 TASK_STATE_INVALID`: The task status does not allow this operation (任务状态不允许此操作)
              *     - `40904 TASK_CLAIMED_NOT_CANCELLABLE`: The task was claimed and can no longer be cancelled (任务已被认领，无法取消)
@@ -2595,7 +2595,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Too Many Requests: one of the task-market error codes below.
+             * @description Too Many Requests: one of the answers below.
              *
              *     - `42901 RATE_LIMITED`: Too many requests (请求过于频繁)
              *     - `42902 QUOTA_EXCEEDED`: API call quota exceeded (API 调用次数超限)
@@ -2611,7 +2611,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Internal Server Error: one of the task-market error codes below.
+             * @description Internal Server Error: one of the answers below.
              *
              *     - `50001 INTERNAL_ERROR`: Internal server error (服务器内部错误)
              *     - `50002 DATABASE_UNAVAILABLE`: Database connection failed (数据库连接失败)
@@ -2625,7 +2625,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Service Unavailable: one of the task-market error codes below.
+             * @description Service Unavailable: one of the answers below.
              *
              *     - `50005 SERVICE_UNAVAILABLE`: Service temporarily unavailable (服务暂时不可用)
              */

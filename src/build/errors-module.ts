@@ -1,4 +1,4 @@
-import type { Catalog, CatalogEntry, DetailValue } from '../catalog/types.d.ts';
+import type { Catalog, CatalogEntry, Details, DetailValue } from '../catalog/types.d.ts';
 
 /**
  * generated/<service>/errors.ts: the catalog as a typed constant, so the server, the clients and
@@ -26,28 +26,49 @@ ${catalog.errors.map((entry) => `  ${propertyKey(entry.name)}: ${detailsType(ent
  * `optionalDetails`; `Record<string, never>` for a code that carries none.
  */
 export function detailsType(entry: Pick<CatalogEntry, 'details' | 'optionalDetails'>): string {
-  const keys = Object.entries(entry.details ?? {});
+  return objectType([entry.details ?? {}], new Set(entry.optionalDetails ?? []));
+}
+
+/**
+ * One object type for objects that stand in one place (the items of an array): every key of
+ * any of them, optional where `optional` names it or some object lacks it, its type the union of
+ * its values' types.
+ */
+function objectType(objects: readonly Details[], optional: ReadonlySet<string> = new Set()) {
+  const keys = [...new Set(objects.flatMap((object) => Object.keys(object)))];
   if (keys.length === 0) {
     return 'Record<string, never>';
   }
-  const optional = new Set(entry.optionalDetails ?? []);
-  return `{ ${keys
-    .map(
-      ([key, value]) => `${propertyKey(key)}${optional.has(key) ? '?' : ''}: ${valueType(value)}`,
-    )
-    .join('; ')} }`;
+  const fields = keys.map((key) => {
+    const values = objects.flatMap((object) => (Object.hasOwn(object, key) ? [object[key]] : []));
+    const mark = optional.has(key) || values.length < objects.length ? '?' : '';
+    return `${propertyKey(key)}${mark}: ${unionMembers(values as DetailValue[]).join(' | ')}`;
+  });
+  return `{ ${fields.join('; ')} }`;
 }
 
-/** string → string, number → number, boolean → boolean, arrays by their first item, objects by key. */
-function valueType(value: DetailValue): string {
-  if (Array.isArray(value)) {
-    const [first] = value as readonly DetailValue[];
-    return first === undefined ? 'string[]' : `${valueType(first)}[]`;
-  }
-  if (typeof value === 'object' && value !== null) {
-    return detailsType({ details: value as Record<string, DetailValue> });
-  }
-  return typeof value === 'string' ? 'string' : typeof value === 'boolean' ? 'boolean' : 'number';
+/**
+ * The types of values that stand in one place, in the order they first appear: a scalar's own,
+ * all arrays as one array of all their items (`["body", 0]` → `(string | number)[]`, an empty
+ * one `string[]`), all objects as one object (objectType).
+ */
+function unionMembers(values: readonly DetailValue[]): string[] {
+  const arrays = values.filter((value) => Array.isArray(value)) as (readonly DetailValue[])[];
+  const objects = values.filter(
+    (value) => typeof value === 'object' && !Array.isArray(value),
+  ) as Details[];
+  const members = values.map((value) => {
+    if (Array.isArray(value)) {
+      const items = unionMembers(arrays.flat());
+      return items.length === 0
+        ? 'string[]'
+        : items.length === 1
+          ? `${items[0]}[]`
+          : `(${items.join(' | ')})[]`;
+    }
+    return typeof value === 'object' ? objectType(objects) : typeof value;
+  });
+  return [...new Set(members)];
 }
 
 /** A key as written in a type: bare when it is an identifier, quoted otherwise (`'COZE_HTTP_*'`). */

@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { envelopeNames } from './envelopes.js';
 import { roleBody, roleCode, roleEntry, roleExampleName, roleValues } from './platform.js';
 
 /** @typedef {import('./types.d.ts').Catalog} Catalog */
 /** @typedef {import('./types.d.ts').CatalogEntry} CatalogEntry */
+/** @typedef {import('./types.d.ts').CatalogGroup} CatalogGroup */
 /** @typedef {import('./types.d.ts').CatalogProblem} CatalogProblem */
 
 const schemaUrl = new URL('../../openapi/errors.schema.json', import.meta.url);
@@ -41,6 +43,14 @@ export function checkCatalog(catalog) {
 function checkRules(catalog) {
   /** @type {CatalogProblem[]} */
   const problems = [];
+  const envelope = catalog.wire.envelope;
+  if (envelope !== undefined && !envelopeNames.includes(envelope)) {
+    problems.push({
+      message: `wire.envelope: no envelope is defined for ${envelope} (${envelopeNames.join(', ')})`,
+      path: ['wire', 'envelope'],
+    });
+  }
+  /** @type {Map<string, CatalogGroup>} */
   const groups = new Map();
   catalog.groups.forEach((group, index) => {
     if (groups.has(group.id)) {
@@ -48,82 +58,93 @@ function checkRules(catalog) {
     }
     groups.set(group.id, group);
   });
-
-  const firstByName = new Map();
-  const firstByCode = new Map();
+  /** @type {Seen} */
+  const seen = { byName: new Map(), byCode: new Map() };
   catalog.errors.forEach((entry, index) => {
     const at = (/** @type {string} */ field) => ['errors', index, field];
-    const seen = firstByName.get(entry.name);
-    if (seen !== undefined) {
-      problems.push({
-        message: `duplicate name ${entry.name} (first at errors[${seen}])`,
-        path: at('name'),
-      });
-    } else {
-      firstByName.set(entry.name, index);
+    for (const { message, field } of checkEntry(catalog, entry, index, { groups, seen })) {
+      problems.push({ message, path: at(field) });
     }
-    if (entry.code !== undefined) {
-      const seenCode = firstByCode.get(entry.code);
-      if (seenCode !== undefined) {
-        problems.push({
-          message: `duplicate code ${entry.code}: ${entry.name} and ${catalog.errors[seenCode]?.name}`,
-          path: at('code'),
-        });
-      } else {
-        firstByCode.set(entry.code, index);
-      }
-    }
-
-    if (!STATUS_CODES[entry.status]) {
-      problems.push({
-        message: `${entry.name}: ${entry.status} is not an HTTP status`,
-        path: at('status'),
-      });
-    } else if (!surfaceStatus[entry.surface](entry.status)) {
-      problems.push({
-        message: `${entry.name}: status ${entry.status} does not fit surface ${entry.surface}`,
-        path: at('status'),
-      });
-    }
-
-    const group = groups.get(entry.group);
-    if (!group) {
-      problems.push({
-        message: `${entry.name}: unknown group ${entry.group}`,
-        path: at('group'),
-      });
-    } else {
-      if (group.range) {
-        const [first, last] = group.range;
-        if (entry.code === undefined || entry.code < first || entry.code > last) {
-          problems.push({
-            message: `${entry.name}: code ${entry.code ?? '(none)'} is outside group ${group.id} (${first}-${last})`,
-            path: at('code'),
-          });
-        }
-      }
-      if (group.statuses && !group.statuses.includes(entry.status)) {
-        problems.push({
-          message: `${entry.name}: status ${entry.status} is not allowed in group ${group.id} (${group.statuses.join(', ')})`,
-          path: at('status'),
-        });
-      }
-    }
-
-    problems.push(...checkPattern(entry).map((message) => ({ message, path: at('pattern') })));
   });
   problems.push(...checkPlatform(catalog));
-  catalog.errors.forEach((entry, index) => {
-    for (const key of entry.optionalDetails ?? []) {
-      if (!Object.hasOwn(entry.details ?? {}, key)) {
-        problems.push({
-          message: `${entry.name}: optionalDetails names ${key}, which is not a key of its details`,
-          path: ['errors', index, 'optionalDetails'],
-        });
-      }
-    }
-  });
   return problems;
+}
+
+/**
+ * The first index of each name and wire code met so far.
+ * @typedef {{ byName: Map<string, number>, byCode: Map<number, number> }} Seen
+ */
+
+/**
+ * Everything wrong with one entry: a name or code met before, a status that is not HTTP's or
+ * does not fit its surface, its group's rules, its pattern, its optionalDetails.
+ * @param {Catalog} catalog
+ * @param {CatalogEntry} entry
+ * @param {number} index
+ * @param {{ groups: Map<string, CatalogGroup>, seen: Seen }} context
+ * @returns {{ message: string, field: string }[]}
+ */
+function checkEntry(catalog, entry, index, { groups, seen }) {
+  /** @type {{ message: string, field: string }[]} */
+  const found = [];
+  const problem = (/** @type {string} */ field, /** @type {string} */ message) =>
+    found.push({ message, field });
+  const firstName = seen.byName.get(entry.name);
+  if (firstName !== undefined) {
+    problem('name', `duplicate name ${entry.name} (first at errors[${firstName}])`);
+  } else {
+    seen.byName.set(entry.name, index);
+  }
+  if (entry.code !== undefined) {
+    const firstCode = seen.byCode.get(entry.code);
+    if (firstCode !== undefined) {
+      const other = catalog.errors[firstCode]?.name;
+      problem('code', `duplicate code ${entry.code}: ${entry.name} and ${other}`);
+    } else {
+      seen.byCode.set(entry.code, index);
+    }
+  }
+  if (!STATUS_CODES[entry.status]) {
+    problem('status', `${entry.name}: ${entry.status} is not an HTTP status`);
+  } else if (!surfaceStatus[entry.surface](entry.status)) {
+    problem(
+      'status',
+      `${entry.name}: status ${entry.status} does not fit surface ${entry.surface}`,
+    );
+  }
+  const group = groups.get(entry.group);
+  if (!group) {
+    problem('group', `${entry.name}: unknown group ${entry.group}`);
+  }
+  if (group?.range) {
+    const [first, last] = group.range;
+    if (entry.code === undefined || entry.code < first || entry.code > last) {
+      const code = entry.code ?? '(none)';
+      problem(
+        'code',
+        `${entry.name}: code ${code} is outside group ${group.id} (${first}-${last})`,
+      );
+    }
+  }
+  if (group?.statuses && !group.statuses.includes(entry.status)) {
+    const allowed = group.statuses.join(', ');
+    problem(
+      'status',
+      `${entry.name}: status ${entry.status} is not allowed in group ${group.id} (${allowed})`,
+    );
+  }
+  for (const message of checkPattern(entry)) {
+    problem('pattern', message);
+  }
+  for (const key of entry.optionalDetails ?? []) {
+    if (!Object.hasOwn(entry.details ?? {}, key)) {
+      problem(
+        'optionalDetails',
+        `${entry.name}: optionalDetails names ${key}, which is not a key of its details`,
+      );
+    }
+  }
+  return found;
 }
 
 /**

@@ -57,6 +57,9 @@ const envelopes = {
       : { detail: concreteCode(entry, occurrence) },
 };
 
+/** The services whose envelope is defined here: the values `wire.envelope` may take. */
+export const envelopeNames = Object.keys(envelopes);
+
 /**
  * The body (or, for a `field` code, the field's value) the service sends for one code.
  * @param {Catalog} catalog

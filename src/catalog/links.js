@@ -1,7 +1,7 @@
 // @ts-check
 // The URL scheme of the published docs, which the error envelopes link to (divination's `type`)
 // and the docs pages are served at. It lives with the catalog, below the docs, so the catalog
-// layer never imports the docs; src/docs/links.js re-exports it.
+// layer never imports the docs; src/docs/links.js re-exports what the docs and the server use.
 
 /** The docs' landing page. */
 export const docsHome = '/docs';

@@ -27,7 +27,7 @@
  */
 
 /** The roles of a platform block, in the catalog's order. */
-export const platformRoles = /** @type {const} */ ([
+const platformRoles = /** @type {const} */ ([
   'validation',
   'malformedJson',
   'mediaType',
@@ -55,19 +55,29 @@ const everyOperation = ['draining', 'databaseDown', 'internal'];
 
 /**
  * Names of the examples that document a role answered by a body that is no code (podi's FastAPI
- * 422 and 500): the key of `Prefer: example=<NAME>`, never the name of a catalog code.
+ * 422 and 500): the key of `Prefer: example=<NAME>`. `PLATFORM_` and the role, so that none can
+ * be mistaken for a code of this or another catalog.
  * @type {Record<PlatformRole, string>}
  */
 const exampleNames = {
-  validation: 'VALIDATION_FAILED',
-  malformedJson: 'MALFORMED_JSON',
-  mediaType: 'UNSUPPORTED_MEDIA_TYPE',
-  bodyTooLarge: 'BODY_TOO_LARGE',
-  unknownPath: 'UNKNOWN_PATH',
-  draining: 'SERVICE_UNAVAILABLE',
-  databaseDown: 'DATABASE_UNAVAILABLE',
-  internal: 'INTERNAL_SERVER_ERROR',
+  validation: 'PLATFORM_VALIDATION_FAILED',
+  malformedJson: 'PLATFORM_MALFORMED_JSON',
+  mediaType: 'PLATFORM_UNSUPPORTED_MEDIA_TYPE',
+  bodyTooLarge: 'PLATFORM_BODY_TOO_LARGE',
+  unknownPath: 'PLATFORM_UNKNOWN_PATH',
+  draining: 'PLATFORM_DRAINING',
+  databaseDown: 'PLATFORM_DATABASE_DOWN',
+  internal: 'PLATFORM_INTERNAL_ERROR',
 };
+
+/**
+ * What a role is, as a heading or the start of a sentence: `A body that is not JSON`.
+ * @param {PlatformRole} role
+ */
+export function roleTitle(role) {
+  const text = roleDescriptions[role];
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
 
 /**
  * Every value of a block, each `validation` keyword on its own.
@@ -121,7 +131,8 @@ export function roleEntry(catalog, value) {
 
 /**
  * The name of the example that documents a value answered by a body:
- * `VALIDATION_FAILED`, `VALIDATION_FAILED_ADDITIONAL_PROPERTIES`, `INTERNAL_SERVER_ERROR`…
+ * `PLATFORM_VALIDATION_FAILED`, `PLATFORM_VALIDATION_FAILED_ADDITIONAL_PROPERTIES`,
+ * `PLATFORM_INTERNAL_ERROR`…
  * @param {RoleAt} at
  */
 export function roleExampleName({ role, keyword }) {

@@ -39,16 +39,11 @@ export interface CatalogEntry {
   note?: string;
 }
 
-/** A value of `details`: a scalar, an array of one kind, an object of the same (recursively). */
-export type DetailValue =
-  | string
-  | number
-  | boolean
-  | readonly string[]
-  | readonly number[]
-  | readonly boolean[]
-  | Details
-  | readonly Details[];
+/** A scalar of `details`. */
+export type DetailScalar = string | number | boolean;
+
+/** A value of `details`: a scalar, an array of scalars, an object of the same (recursively). */
+export type DetailValue = DetailScalar | readonly DetailScalar[] | Details | readonly Details[];
 
 export interface Details {
   [key: string]: DetailValue;

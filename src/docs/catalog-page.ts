@@ -1,12 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { exampleBody } from '../catalog/envelopes.js';
-import {
-  type RoleAt,
-  roleBody,
-  roleCode,
-  roleDescriptions,
-  roleValues,
-} from '../catalog/platform.js';
+import { type RoleAt, roleBody, roleCode, roleTitle, roleValues } from '../catalog/platform.js';
 import type { Catalog, CatalogEntry, CatalogGroup } from '../catalog/types.d.ts';
 import { escapeHtml, page } from './html.ts';
 import { docsHome, docsLinks } from './links.js';
@@ -108,7 +102,7 @@ ${catalog.errors
 function platformSection(catalog: Catalog): string {
   const keywords = Object.keys(catalog.platform.validation).length;
   const rows = roleValues(catalog.platform).map((at) => {
-    return `<tr><td>${escapeHtml(situation(at, keywords > 1))}</td><td>${roleAnswer(at)}</td></tr>`;
+    return `<tr><td>${escapeHtml(situation(at, keywords > 1))}</td><td>${answerCell(at)}</td></tr>`;
   });
   return `<section class="platform" id="platform">
 <h2>What the platform answers</h2>
@@ -118,15 +112,15 @@ function platformSection(catalog: Catalog): string {
 }
 
 function situation(at: RoleAt, byKeyword: boolean): string {
-  const what = roleDescriptions[at.role];
-  const text = `${what.charAt(0).toUpperCase()}${what.slice(1)}`;
+  const text = roleTitle(at.role);
   if (at.role !== 'validation' || !byKeyword) {
     return text;
   }
   return at.keyword === 'default' ? `${text}, any other keyword` : `${text}, by ${at.keyword}`;
 }
 
-function roleAnswer(at: RoleAt): string {
+/** The answer of one role, as a cell of the table: the code, linked, or the body that is no code. */
+function answerCell(at: RoleAt): string {
   const name = roleCode(at.value);
   const why = (reason: string) => ` <span class="wire">(${escapeHtml(reason)})</span>`;
   if (name !== undefined) {

@@ -14,8 +14,8 @@ import { isLeft } from 'fp-ts/Either';
 import type { BuiltService } from '../build/services.ts';
 import { errorBody, identifyError } from '../catalog/envelopes.js';
 import { loadCatalog } from '../catalog/load.js';
-import { roleEntry } from '../catalog/platform.js';
-import type { Catalog, CatalogEntry } from '../catalog/types.d.ts';
+import { roleBody, roleEntry } from '../catalog/platform.js';
+import type { Catalog, Details, DetailValue } from '../catalog/types.d.ts';
 import { docsDir as defaultDocsDir } from '../docs/links.js';
 import { docsRouter } from '../docs/serve.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
@@ -23,8 +23,8 @@ import { parsePrefer } from './prefer.ts';
 
 interface Mocked {
   catalog: Catalog;
-  /** The code of `platform.unknownPath`, when the catalog answers an unknown path with one. */
-  unknownPath: CatalogEntry | undefined;
+  /** How the service answers a path or method it does not have (`platform.unknownPath`). */
+  unknownPath: UnknownPathAnswer;
   operations: IHttpOperation[];
   examples: OperationExamples[];
 }
@@ -63,7 +63,7 @@ export async function createMockServer(
     const loaded = loadCatalog(catalog);
     mocked.set(service, {
       catalog: loaded,
-      unknownPath: roleEntry(loaded, loaded.platform.unknownPath),
+      unknownPath: unknownPathAnswer(loaded),
       operations,
       examples: indexExamples(operations),
     });
@@ -113,26 +113,18 @@ export async function createMockServer(
     const preferences = parsePrefer(request.headers.prefer as string | undefined);
     const example = preferences.get('example');
     const operation = findOperation(target.examples, method, path);
-    const { unknownPath } = target;
-    if (!operation && unknownPath) {
-      // The service answers paths it does not document with a catalog code, so does its mock.
-      response.writeHead(unknownPath.status, { 'content-type': target.catalog.wire.contentType });
-      response.end(
-        JSON.stringify(
-          errorBody(target.catalog, unknownPath, {
-            details: unknownPathDetails(unknownPath, method.toUpperCase(), url.pathname),
-            requestId: `req_${randomUUID()}`,
-            instance: url.pathname,
-          }),
-        ),
-      );
+    if (!operation) {
+      // The service answers paths it does not document as its catalog says, so does its mock.
+      const { status, body } = target.unknownPath(method.toUpperCase(), url.pathname);
+      response.writeHead(status, { 'content-type': target.catalog.wire.contentType });
+      response.end(JSON.stringify(body));
       return;
     }
     // Prism takes its choices from the config, not the header: an example alone picks its status.
     let code = preferences.get('code');
     if (example !== undefined && code === undefined) {
-      const status = operation?.statusOf.get(example);
-      if (operation && status === undefined) {
+      const status = operation.statusOf.get(example);
+      if (status === undefined) {
         problem(
           response,
           400,
@@ -142,9 +134,7 @@ export async function createMockServer(
         );
         return;
       }
-      if (status !== undefined) {
-        code = String(status);
-      }
+      code = String(status);
     }
 
     const input: IHttpRequest = {
@@ -162,9 +152,8 @@ export async function createMockServer(
         ...(preferences.has('dynamic') && { dynamic: preferences.get('dynamic') === 'true' }),
       },
     };
-    // Prism tries every operation's path on every request; when the one is known, it gets only
-    // that one. Unknown paths and methods still get all, for Prism's own 404 and 405.
-    const candidates = operation ? [operation.operation] : target.operations;
+    // Prism tries every operation's path on every request: it gets only the one it is.
+    const candidates = [operation.operation];
     const result = await prism.request(input, candidates, requestConfig)();
     if (isLeft(result)) {
       const error = result.left as ProblemJsonError;
@@ -190,19 +179,87 @@ export async function createMockServer(
   }
 }
 
+/** The answer to `METHOD /service/path` where the document has no such operation. */
+type UnknownPathAnswer = (method: string, path: string) => { status: number; body: unknown };
+
 /**
- * The details of an unknown path's answer: the code's documented ones, as every answer of the mock,
- * with `method` and `path` those of the request where the code documents them.
+ * The catalog's answer to an unknown path: its body as is when it is a body that is no code
+ * (divination's 404 problem); else its code, with the details of a request to that path.
  */
-function unknownPathDetails(entry: CatalogEntry, method: string, path: string) {
-  const details = { ...entry.details };
-  if ('method' in details) {
-    details.method = method;
+function unknownPathAnswer(catalog: Catalog): UnknownPathAnswer {
+  const value = catalog.platform.unknownPath;
+  const body = roleBody(value);
+  if (body) {
+    return () => ({ status: body.status, body: body.example });
   }
-  if ('path' in details) {
-    details.path = path;
+  const entry = roleEntry(catalog, value);
+  if (!entry) {
+    throw new Error(`${catalog.service}: platform.unknownPath names no code of the catalog`);
   }
-  return details;
+  // A code made for unknown paths documents the details it carries; one that stands in for the
+  // role (`{code, reason}`) was made for something else, and its example's are another request's.
+  const standIn = typeof value === 'object';
+  return (method, path) => ({
+    status: entry.status,
+    body: errorBody(catalog, entry, {
+      details: standIn
+        ? pathShaped(entry.details ?? {}, method, path)
+        : withRequest(entry.details ?? {}, method, path),
+      requestId: `req_${randomUUID()}`,
+      instance: path,
+    }),
+  });
+}
+
+/** A code's documented details with `method` and `path` those of the request, where it has them. */
+function withRequest(details: Details, method: string, path: string): Details {
+  return {
+    ...details,
+    ...('method' in details && { method }),
+    ...('path' in details && { path }),
+  };
+}
+
+/**
+ * The details of a stand-in code, shaped as the code documents them but about the path: `method`
+ * and `path` the request's, a `field` `path`, a `message` (`reason`, `msg`, `detail`) that says
+ * the path is no endpoint, a list of objects one such item; any other key is left out, since
+ * only another request's example could fill it (`fields: [{field: "name", …}]` becomes
+ * `fields: [{field: "path", message: "GET /bot-agent/botz is not an endpoint"}]`).
+ */
+function pathShaped(details: Details, method: string, path: string): Details {
+  const message = `${method} ${path} is not an endpoint`;
+  const filled: Record<string, DetailValue> = {
+    method,
+    path,
+    field: 'path',
+    message,
+    reason: message,
+    msg: message,
+    detail: message,
+  };
+  const shaped: Details = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (Array.isArray(value)) {
+      const [first] = value as readonly DetailValue[];
+      const item = isDetails(first) ? pathShaped(first, method, path) : {};
+      if (Object.keys(item).length > 0) {
+        shaped[key] = [item];
+      }
+    } else if (isDetails(value)) {
+      const inner = pathShaped(value, method, path);
+      if (Object.keys(inner).length > 0) {
+        shaped[key] = inner;
+      }
+    } else if (Object.hasOwn(filled, key)) {
+      shaped[key] = filled[key] as DetailValue;
+    }
+  }
+  return shaped;
+}
+
+function isDetails(value: DetailValue | undefined): value is Details {
+  return typeof value === 'object' && !Array.isArray(value);
 }
 
 function cors(request: IncomingMessage, response: ServerResponse) {

@@ -2,7 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 import { errorBody } from '../catalog/envelopes.js';
 import type { BodyAnswer, Catalog, CatalogEntry } from '../catalog/types.d.ts';
 import { ApiError, isApiError } from './api-error.ts';
-import { classifyFailure, type FailedRequest, type PlatformFailure } from './failures.ts';
+import {
+  classifyFailure,
+  type FailedRequest,
+  PlatformError,
+  type PlatformFailure,
+} from './failures.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import { newRequestId } from './request-id.ts';
@@ -52,6 +57,7 @@ export function failureAnswerer<Name extends string>(
   if (answersWithBodies(catalog.platform) && !answers.body) {
     throw new Error(`${catalog.service}: its catalog answers a role with a body; none is given`);
   }
+  checkFailureDetails(catalog, answers);
 
   /** The answer of a catalog code; a warning in the log when it carries a cause (an upstream's). */
   function codeAnswer(
@@ -78,7 +84,7 @@ export function failureAnswerer<Name extends string>(
     };
   }
 
-  return (error, request, requestId) => {
+  function answer(error: unknown, request: FailedRequest, requestId: string): FailureAnswer {
     const failure = classifyFailure(error, request);
     if (isApiError(failure)) {
       const fault = faults.has(failure.code) ? 'error' : undefined;
@@ -98,7 +104,66 @@ export function failureAnswerer<Name extends string>(
       code: failure.role,
       ...(fault && { log: fault }),
     };
+  }
+
+  // A failure while answering (a hook that throws) is itself an internal failure, never
+  // Express's HTML page.
+  return (error, request, requestId) => {
+    try {
+      return answer(error, request, requestId);
+    } catch (failed) {
+      const internal = new PlatformError({ role: 'internal' }, { cause: failed });
+      return { ...answer(internal, request, requestId), log: 'error' };
+    }
   };
+}
+
+/** A failure of each role, as the platform reports it, to check a service's details against. */
+const sampleFailures: PlatformFailure[] = [
+  { role: 'malformedJson', reason: 'Unexpected end of JSON input' },
+  { role: 'mediaType', reason: 'unsupported media type text/csv' },
+  { role: 'bodyTooLarge', reason: 'larger than 1048576 bytes' },
+  { role: 'unknownPath', method: 'GET', path: '/service/nowhere' },
+  { role: 'draining' },
+  { role: 'databaseDown' },
+  { role: 'internal' },
+];
+
+/**
+ * Fails at start-up when a service's details for a role's code are not the ones the catalog
+ * documents for it: a key it does not have, or one it requires that is missing. The role's code
+ * comes from catalog data, so the compiler cannot check this.
+ */
+function checkFailureDetails<Name extends string>(catalog: Catalog, answers: FailureAnswers<Name>) {
+  const keywords = Object.keys(catalog.platform.validation);
+  const failures: PlatformFailure[] = [
+    ...keywords.map(
+      (keyword): PlatformFailure => ({
+        role: 'validation',
+        issues: [{ location: 'body', field: 'title', message: 'is not valid', keyword }],
+      }),
+    ),
+    ...sampleFailures,
+  ];
+  for (const failure of failures) {
+    const answer = roleAnswer(catalog.platform, failure);
+    const entry = 'code' in answer ? catalog.errors.find((e) => e.name === answer.code) : undefined;
+    if (!entry) {
+      continue;
+    }
+    const sent = Object.keys(answers.details(failure, entry.name as Name) ?? {});
+    const documented = Object.keys(entry.details ?? {});
+    const required = documented.filter((key) => !entry.optionalDetails?.includes(key));
+    const wrong = [
+      ...sent.filter((key) => !documented.includes(key)).map((key) => `sends ${key}`),
+      ...required.filter((key) => !sent.includes(key)).map((key) => `lacks ${key}`),
+    ];
+    if (wrong.length > 0) {
+      throw new Error(
+        `${catalog.service}: the details of ${entry.name} for ${failure.role} ${wrong.join(', ')}`,
+      );
+    }
+  }
 }
 
 /** The one error handler of a service: writes what `answer` says, logs what it says to log. */

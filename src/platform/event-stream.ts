@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** One server-sent event. `data` is written as is when a string, else as JSON. */
 export interface StreamEvent {
@@ -9,169 +11,74 @@ export interface StreamEvent {
   data: unknown;
 }
 
-export interface EventStreamOptions {
-  /** A `: heartbeat` comment after this long without an event, so proxies keep the stream. */
-  heartbeatMs?: number;
-  /** Sent first as `retry:`: how long a client waits before it reconnects. */
-  retryMs?: number;
-}
-
-/**
- * The producer of a stream threw after the stream had opened. writeEventStream rejects with it
- * only once the response has ended, so the caller must not hand it to Express's error handler
- * (nothing can be written any more): it logs it, by the role of `cause` (`internal`, or
- * `databaseDown` when the database is unreachable), and stops.
- */
-export class EventStreamError extends Error {
-  override name = 'EventStreamError';
-
-  constructor(cause: unknown) {
-    super(`the event stream's producer failed: ${describe(cause)}`, { cause });
-  }
-}
-
-/** Whether `error` is the failure of a stream's producer (see EventStreamError). */
-export function isEventStreamError(error: unknown): error is EventStreamError {
-  return error instanceof EventStreamError;
-}
-
 const lineBreak = /\r\n|\r|\n/;
-const closedMark = Symbol('closed');
-const defaultHeartbeatMs = 15_000;
 
 /**
- * Writes `events` to `response` as text/event-stream until they end or the client goes away.
+ * Writes `events` to `response` as text/event-stream, with the status already set on it. The
+ * headers go out at once, so whatever can refuse the request must be decided before: a handler
+ * checks, then returns the events (an async generator's body runs only once the first is asked).
  *
- * The status is the one already set on `response` (200 unless changed) and the headers are
- * flushed at once, so whatever can refuse the request (not found, forbidden, a bad
- * `Last-Event-ID`) must be decided before this is called: a handler checks, then returns the
- * iterable (an async generator's body only runs once the first event is asked for).
- *
- * - It resolves when the producer ends (the response is ended) or the client disconnects: then
- *   the iterator's `return()` is called so the producer's `finally` runs, on the producer's next
- *   `yield` if it is waiting for something (give it an AbortSignal of `response`'s 'close' to
- *   stop waiting sooner), and nothing more is written.
- * - It rejects with an EventStreamError (`cause`: what the producer threw) when the producer
- *   throws, after ending the stream cleanly; the client sees the stream end and may reconnect
- *   with its `Last-Event-ID`.
+ * - Resolves when the events end (the response is ended) or the client goes away. Either way the
+ *   producer's `finally` runs, at its next `yield` if it is waiting: give it the handler's
+ *   `signal` to stop waiting sooner.
+ * - When `signal` aborts (shutdown), ends the response, so the client resumes elsewhere with its
+ *   `Last-Event-ID`, and stops the producer.
+ * - When the producer throws, ends the response, then rejects with what it threw.
  */
 export async function writeEventStream(
-  request: IncomingMessage,
   response: ServerResponse,
   events: AsyncIterable<StreamEvent>,
-  options: EventStreamOptions = {},
+  options: { heartbeatMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  const heartbeatMs = options.heartbeatMs ?? defaultHeartbeatMs;
-  let closed = response.destroyed || response.writableEnded;
-  let onClose = () => {};
-  const gone = new Promise<typeof closedMark>((resolve) => {
-    onClose = () => {
-      closed = true;
-      resolve(closedMark);
-    };
-  });
-  response.once('close', onClose);
+  const { heartbeatMs = 15_000, signal } = options;
+  response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  response.setHeader('Cache-Control', 'no-cache');
+  response.setHeader('X-Accel-Buffering', 'no');
+  response.flushHeaders();
 
-  let timer: NodeJS.Timeout | undefined;
-  /** (Re)starts the wait for the next heartbeat: the producer has said nothing since now. */
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => write(': heartbeat\n\n'), heartbeatMs);
-  };
-  const write = (chunk: string): Promise<void> | undefined => {
-    if (closed || response.destroyed || response.writableEnded) {
-      return undefined;
-    }
-    arm();
-    if (response.write(chunk)) {
-      return undefined;
-    }
-    // A slow client: wait until it has read what is buffered, or has gone.
-    return new Promise((resolve) => {
-      const done = () => {
-        response.off('drain', done);
-        response.off('close', done);
-        resolve();
-      };
-      response.once('drain', done);
-      response.once('close', done);
-    });
-  };
-
-  if (!closed) {
-    request.socket?.setNoDelay(true);
-    response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    response.setHeader('Cache-Control', 'no-cache');
-    response.setHeader('X-Accel-Buffering', 'no');
-    response.flushHeaders();
-    arm();
-    if (options.retryMs !== undefined) {
-      write(`retry: ${options.retryMs}\n\n`);
+  let quiet = true;
+  let failure: { error: unknown } | undefined;
+  async function* text() {
+    try {
+      for await (const event of events) {
+        quiet = false;
+        yield formatEvent(event);
+      }
+    } catch (error) {
+      // Ending rather than failing lets pipeline end the response cleanly. (When the client has
+      // gone, this is the error Readable.from throws in to stop us; pipeline has rejected then.)
+      failure = { error };
     }
   }
-
-  const iterator = events[Symbol.asyncIterator]();
-  // Whether the producer is finished (it ended or threw), so there is nothing to stop.
-  let finished = false;
-  let failure: { error: unknown } | undefined;
+  // A comment after a quiet interval keeps proxies from closing an idle stream.
+  const heartbeat = setInterval(() => {
+    if (quiet && !response.writableEnded && !response.destroyed) {
+      response.write(': heartbeat\n\n');
+    }
+    quiet = true;
+  }, heartbeatMs);
+  // Shutdown ends the response; pipeline then fails, its source cut short, and stops the producer.
+  const end = () => response.end();
+  signal?.addEventListener('abort', end, { once: true });
+  if (signal?.aborted) {
+    end();
+  }
   try {
-    while (!closed) {
-      const next = iterator.next();
-      let step: IteratorResult<StreamEvent> | typeof closedMark;
-      try {
-        step = await Promise.race([next, gone]);
-      } catch (error) {
-        finished = true;
-        failure = { error };
-        break;
-      }
-      if (step === closedMark) {
-        // The producer may still answer, or fail, after the client left: nobody listens.
-        next.catch(() => {});
-        break;
-      }
-      if (step.done) {
-        finished = true;
-        break;
-      }
-      let chunk: string;
-      try {
-        chunk = formatEvent(step.value);
-      } catch (error) {
-        failure = { error };
-        break;
-      }
-      await write(chunk);
-    }
+    await pipeline(Readable.from(text()), response);
+  } catch {
+    // The client went away, or `signal` ended the response: nobody is left to tell.
+    return;
   } finally {
-    clearTimeout(timer);
-    response.off('close', onClose);
-    if (!finished) {
-      stop(iterator);
-    }
-    if (!closed && !response.writableEnded) {
-      response.end();
-    }
+    clearInterval(heartbeat);
+    signal?.removeEventListener('abort', end);
   }
   if (failure) {
-    throw new EventStreamError(failure.error);
-  }
-}
-
-/**
- * Runs the producer's `finally` (at once, or at its next `yield` when it is busy); it may fail
- * there, with nobody left to tell.
- */
-function stop(iterator: AsyncIterator<StreamEvent>): void {
-  try {
-    Promise.resolve(iterator.return?.()).catch(() => {});
-  } catch {
-    // A hand-written iterator whose return() throws at once: it is stopped all the same.
+    throw failure.error;
   }
 }
 
 /** One event as the text/event-stream format writes it, blank line included. */
-export function formatEvent(event: StreamEvent): string {
+function formatEvent(event: StreamEvent): string {
   let text = '';
   if (event.id !== undefined) {
     text += `id: ${singleLine('id', event.id)}\n`;
@@ -194,19 +101,4 @@ function singleLine(field: string, value: string): string {
     throw new TypeError(`an event's ${field} cannot hold a line break or NUL: ${value}`);
   }
   return value;
-}
-
-/**
- * The `Last-Event-ID` header a reconnecting client sends, trimmed; undefined when absent or
- * blank. Its format is the service's to check (its document's pattern for the header). Takes a
- * request or anything with its headers (a handler's context).
- */
-export function parseLastEventId(request: Pick<IncomingMessage, 'headers'>): string | undefined {
-  const value = request.headers['last-event-id'];
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
-  return text ? text : undefined;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

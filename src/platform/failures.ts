@@ -26,8 +26,6 @@ export type PlatformFailure =
   | { role: 'databaseDown' }
   | { role: 'internal' };
 
-export type PlatformRole = PlatformFailure['role'];
-
 /** Thrown by the platform's own steps (draining, unknown path, uploads) to answer with a role. */
 export class PlatformError extends Error {
   override name = 'PlatformError';
@@ -93,6 +91,10 @@ export function classifyFailure(
     const issue = { location: 'path', field: '', message: error.message, keyword: 'format' };
     return { role: 'validation', issues: [issue] };
   }
+  if (isClientBodyError(error)) {
+    // A body the parser could not read: cut short, or not in the encoding it claims.
+    return { role: 'malformedJson', reason: error.message };
+  }
   if (isValidatorError(error)) {
     return validatorFailure(error, request);
   }
@@ -127,6 +129,18 @@ function validatorFailure(error: ValidatorError, request: FailedRequest): Platfo
       // A 500: the handler's answer broke the document (response validation).
       return { role: 'internal' };
   }
+}
+
+/** A body parser's own 4xx (http-errors): anything it could not read that is the client's fault. */
+function isClientBodyError(error: unknown): error is Error {
+  const status = (error as { status?: unknown })?.status;
+  return (
+    error instanceof Error &&
+    typeof status === 'number' &&
+    status < 500 &&
+    (error as { expose?: unknown }).expose === true &&
+    !('errors' in error)
+  );
 }
 
 function isValidatorError(error: unknown): error is ValidatorError {

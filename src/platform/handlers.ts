@@ -48,6 +48,10 @@ export interface Context<Op extends OperationTypes, Auth> {
   files: ReceivedFile[];
   /** The authenticated caller; `null` only for operations whose `security` is empty. */
   auth: Auth | null;
+  /** The request's path, base path included, without its query: `/task-market/tasks/…`. */
+  path: string;
+  /** Aborted when the client goes away: stop work only it was waiting for (a stream). */
+  signal: AbortSignal;
   requestId: string;
 }
 

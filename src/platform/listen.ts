@@ -39,12 +39,13 @@ const unparsable = new PlatformError({
  */
 export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = app.listen(port, host);
-  server.on('clientError', (error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) =>
-    refuse(app, error, socket),
-  );
+  server.on('clientError', (error: ClientError, socket: Socket) => refuse(app, error, socket));
   await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
     server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return server;
 }
@@ -55,21 +56,29 @@ export function originOf(server: Server): string {
   return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-function refuse(
-  app: Express,
-  error: Error & { code?: string; rawPacket?: Buffer },
-  socket: Socket,
-) {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+type ClientError = Error & { code?: string; rawPacket?: Buffer };
+
+/** Node's own answers to what its parser refuses, for requests no service can answer. */
+const nodeAnswers: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+function refuse(app: Express, error: ClientError, socket: Socket) {
+  // As Node does: a socket that is gone or still answering an earlier request gets nothing more.
+  const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || error.code === 'ECONNRESET' || answering?.headersSent) {
     socket.destroy();
     return;
   }
   const target = error.rawPacket?.toString('latin1').split(/\r?\n/, 1)[0]?.split(' ')[1] ?? '';
   const answer = [...refusedRequests(app)].find(([basePath]) => target.startsWith(`${basePath}/`));
-  if (!answer || error.code === 'HPE_HEADER_OVERFLOW') {
-    // Node's own answers: too large headers 431, anything else 400.
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+  const nodeStatus = error.code === undefined ? undefined : nodeAnswers[error.code];
+  if (!answer || nodeStatus !== undefined) {
+    const status = nodeStatus ?? 400;
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`;
+    socket.end(head, () => socket.destroy());
     return;
   }
   const path = target.split('?')[0] ?? '';
@@ -79,5 +88,5 @@ function refuse(
     `HTTP/1.1 ${failed.status} ${STATUS_CODES[failed.status]}\r\n` +
     `Content-Type: ${failed.contentType}; charset=utf-8\r\n` +
     `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-  socket.end(Buffer.concat([Buffer.from(head), body]));
+  socket.end(Buffer.concat([Buffer.from(head), body]), () => socket.destroy());
 }

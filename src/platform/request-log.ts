@@ -4,8 +4,8 @@ import { requestId } from './request-id.ts';
 
 /**
  * Gives each request its id (`X-Request-Id`, `response.locals.requestId`) and logs one line when
- * its response is finished: method, path, status, duration, id. A 5xx also gets an error line,
- * with its cause, from the service's error handler.
+ * its response is finished: method, path, status, duration, id. A failure the service's error
+ * handler logs by its role gets a line of its own, with its cause.
  */
 export function requestLog(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction) => {

@@ -1,17 +1,16 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Catalog } from '../catalog/types.d.ts';
-import { ApiError } from './api-error.ts';
-import { isDatabaseUnavailable } from './db.ts';
+import { isApiError } from './api-error.ts';
 import { errorHandler, type FailureAnswers, failureAnswerer } from './error-handler.ts';
-import { isEventStreamError, writeEventStream } from './event-stream.ts';
-import { PlatformError } from './failures.ts';
+import { writeEventStream } from './event-stream.ts';
+import { classifyFailure, PlatformError } from './failures.ts';
 import type { AnyHandler, AnyReply, Handlers } from './handlers.ts';
 import { keepRawBody } from './http.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { refusedRequests } from './listen.ts';
 import type { Logger } from './logger.ts';
 import { requestLog } from './request-log.ts';
-import { receivedFiles, type UploadRule, uploadParser } from './uploads.ts';
+import { receivedFiles, type UploadFacts, type UploadRule, uploadParser } from './uploads.ts';
 import { type OpenApiDocument, pathValidator, readDocument } from './validator.ts';
 
 /**
@@ -29,8 +28,14 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
   security: Record<string, SecurityScheme<Auth>>;
   /** What the service answers, by its catalog's `platform` roles, for what the platform detects. */
   failures: FailureAnswers<Name>;
-  /** The limits of each operation that takes `multipart/form-data`; each such one needs its own. */
-  uploads?: Partial<Record<keyof Operations, UploadRule<Name>>>;
+  /**
+   * The limits of each operation that takes `multipart/form-data` (each such one needs its own),
+   * and the service's error for a refused file, with its catalog's details.
+   */
+  uploads?: {
+    rules: Partial<Record<keyof Operations, UploadRule<Name>>>;
+    refuse(code: Name, facts: UploadFacts): Error;
+  };
   /** Runs after authentication, before the handler: rate limits, quotas. */
   admit?: (request: Request, caller: Auth | null) => void;
   validateResponses: boolean;
@@ -72,7 +77,8 @@ export function createServiceApp<Name extends string, Auth, Operations>(
     next(lifecycle.draining ? new PlatformError({ role: 'draining' }) : undefined);
   });
   for (const route of routes(document)) {
-    app[route.method](basePath + route.path.replace(/\{(\w+)\}/g, ':$1'), operation(route));
+    const path = basePath + route.path.replace(/\{(\w+)\}/g, ':$1');
+    app[route.method](path, operationSteps(route, document, options));
   }
   app.use(basePath, (request) => {
     const path = request.originalUrl.split('?')[0] ?? '';
@@ -82,64 +88,81 @@ export function createServiceApp<Name extends string, Auth, Operations>(
   app.use(basePath, errorHandler(answer, { lifecycle, logger: options.logger }));
   refusedRequests(app).set(basePath, answer);
   return app;
+}
 
-  /** The steps of one operation, from its body parsers to its handler. */
-  function operation(route: Route): RequestHandler[] {
-    const handler = (options.handlers as unknown as Record<string, AnyHandler<Auth>>)[
-      route.operationId
-    ];
-    if (!handler) {
-      throw new Error(`${catalog.service}: no handler for operation ${route.operationId}`);
-    }
-    const requirements = securityOf(route, document, options.security, catalog.service);
-    const run: RequestHandler = async (request, response) => {
-      const caller = await authenticate(request, requirements);
-      options.admit?.(request, caller);
-      const reply = await handler({
-        params: request.params as never,
-        query: request.query as never,
-        body: request.body,
-        headers: request.headers,
-        files: receivedFiles(request),
-        auth: caller,
-        requestId: response.locals.requestId,
-      });
-      await send(request, response, reply).catch((error: unknown) => {
-        if (!isEventStreamError(error)) {
-          throw error;
-        }
-        // The stream had opened: its producer's failure can only be logged, by its role.
-        const role = isDatabaseUnavailable(error.cause) ? 'databaseDown' : 'internal';
-        const fields = { err: error.cause, role, req_id: response.locals.requestId };
-        options.logger.error(fields, 'stream failed');
-      });
-    };
-    return [
-      ...bodyParsers(route),
-      ...pathValidator(options.document, route.path, options.validateResponses),
-      run,
-    ];
+/** The steps of one operation, from its body parsers to its handler. */
+function operationSteps<Name extends string, Auth, Operations>(
+  route: Route,
+  document: OpenApiDocument,
+  options: ServiceOptions<Name, Auth, Operations>,
+): RequestHandler[] {
+  const service = options.catalog.service;
+  const handler = (options.handlers as unknown as Record<string, AnyHandler<Auth>>)[
+    route.operationId
+  ];
+  if (!handler) {
+    throw new Error(`${service}: no handler for operation ${route.operationId}`);
   }
-
-  /** The parsers of the content types an operation accepts; none for one without a body. */
-  function bodyParsers(route: Route): RequestHandler[] {
-    const limit = options.bodyLimit ?? '1mb';
-    const parsers: RequestHandler[] = [];
-    if (route.contentTypes.some((type) => type.includes('json'))) {
-      parsers.push(express.json({ limit, verify: keepRawBody }));
-    }
-    if (route.contentTypes.some((type) => type.startsWith('text/'))) {
-      parsers.push(express.text({ type: 'text/*', limit, verify: keepRawBody }));
-    }
-    if (route.contentTypes.includes('multipart/form-data')) {
-      const rule = options.uploads?.[route.operationId as keyof Operations];
-      if (!rule) {
-        throw new Error(`${catalog.service}: no upload limits for operation ${route.operationId}`);
+  const requirements = securityOf(route, document, options.security, service);
+  const run: RequestHandler = async (request, response) => {
+    const caller = await authenticate(request, requirements);
+    options.admit?.(request, caller);
+    const gone = new AbortController();
+    response.once('close', () => gone.abort());
+    const reply = await handler({
+      params: request.params as never,
+      query: request.query as never,
+      body: request.body,
+      headers: request.headers,
+      files: receivedFiles(request),
+      auth: caller,
+      path: request.originalUrl.split('?')[0] ?? '',
+      signal: gone.signal,
+      requestId: response.locals.requestId,
+    });
+    await send(response, reply, options.lifecycle.signal).catch((error: unknown) => {
+      if (!response.headersSent) {
+        throw error;
       }
-      parsers.push(uploadParser(rule, (code, details) => new ApiError(code, details)));
-    }
-    return parsers;
+      // A stream whose producer failed after it opened: too late for an answer, only a log.
+      const failure = classifyFailure(error, { method: request.method, path: '', hasBody: false });
+      const role = isApiError(failure) ? failure.code : failure.role;
+      options.logger.error(
+        { err: error, role, req_id: response.locals.requestId },
+        'stream failed',
+      );
+    });
+  };
+  return [
+    ...bodyParsers(route, options),
+    ...pathValidator(options.document, route.path, options.validateResponses),
+    run,
+  ];
+}
+
+/** The parsers of the content types an operation accepts; none for one without a body. */
+function bodyParsers<Name extends string, Auth, Operations>(
+  route: Route,
+  options: ServiceOptions<Name, Auth, Operations>,
+): RequestHandler[] {
+  const limit = options.bodyLimit ?? '1mb';
+  const parsers: RequestHandler[] = [];
+  if (route.contentTypes.some((type) => type.includes('json'))) {
+    parsers.push(express.json({ limit, verify: keepRawBody }));
   }
+  if (route.contentTypes.some((type) => type.startsWith('text/'))) {
+    parsers.push(express.text({ type: 'text/*', limit, verify: keepRawBody }));
+  }
+  if (route.contentTypes.includes('multipart/form-data')) {
+    const rule = options.uploads?.rules[route.operationId as keyof Operations];
+    if (!options.uploads || !rule) {
+      throw new Error(
+        `${options.catalog.service}: no upload limits for operation ${route.operationId}`,
+      );
+    }
+    parsers.push(uploadParser(rule, options.uploads.refuse));
+  }
+  return parsers;
 }
 
 /** The operations of a document, in its order. */
@@ -213,11 +236,14 @@ async function authenticate<Auth>(
   return null;
 }
 
-/** Writes a handler's answer: JSON, a server-sent-event stream, bytes or text, or no body. */
-async function send(request: Request, response: Response, reply: AnyReply): Promise<void> {
+/**
+ * Writes a handler's answer: JSON, a server-sent-event stream (ended at shutdown, so its client
+ * resumes elsewhere), bytes or text, or no body.
+ */
+async function send(response: Response, reply: AnyReply, shutdown: AbortSignal): Promise<void> {
   response.status(reply.status).set(reply.headers ?? {});
   if (reply.events) {
-    await writeEventStream(request, response, reply.events);
+    await writeEventStream(response, reply.events, { signal: shutdown });
   } else if (reply.body === undefined) {
     response.end();
   } else if (reply.contentType && !reply.contentType.includes('json')) {

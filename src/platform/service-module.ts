@@ -6,7 +6,7 @@ import type { Logger } from './logger.ts';
 /** What every service gets from the process that runs it. */
 export interface ServiceContext {
   clock: Clock;
-  /** A child logger with the service's name. */
+  /** The process's logger; startModule gives each service a child with its name. */
   logger: Logger;
   /** Turns to draining on SIGTERM: new requests get the catalog's `draining` answer. */
   lifecycle: Lifecycle;
@@ -36,4 +36,16 @@ export interface ServiceModule<
   /** The settings from environment variables; throws a message naming the bad variable. */
   settings(env: NodeJS.ProcessEnv): Settings;
   start(settings: Settings, context: ServiceContext): Promise<Running>;
+}
+
+/** Starts a module as every runner does: its logger a child named after the service. */
+export function startModule<Settings, Running extends RunningService>(
+  module: ServiceModule<Settings, Running>,
+  settings: Settings,
+  context: ServiceContext,
+): Promise<Running> {
+  return module.start(settings, {
+    ...context,
+    logger: context.logger.child({ service: module.name }),
+  });
 }

@@ -6,9 +6,9 @@ import { join } from 'node:path';
  */
 export function settingsReader(env: NodeJS.ProcessEnv) {
   return {
-    /** A positive number (`TASK_MARKET_RATE_LIMIT=600`). */
+    /** A positive number (`TASK_MARKET_RATE_LIMIT=600`); unset or empty is the fallback. */
     positive(name: string, fallback: number): number {
-      const value = Number(env[name] ?? fallback);
+      const value = Number(env[name] || fallback);
       if (!Number.isFinite(value) || value <= 0) {
         throw new Error(`${name} must be a positive number, not ${env[name]}`);
       }

@@ -1,81 +1,67 @@
-// multipart/form-data uploads: multer with memory storage (nothing is ever written to disk), its
-// limits and refusals turned into catalog codes or validation errors, never a 500.
-//
-// HOW TO CONFIGURE express-openapi-validator 5.6 AFTER IT (read from its source, proven in
-// test/platform/uploads.test.ts):
-//
-//   route[method](uploadParser(rule, fail),
-//                 ...OpenApiValidator.middleware({ ...the options of validator.ts, fileUploader: false }),
-//                 handler)   // the handler reads the files with uploadedFiles(request)
-//
-// - `fileUploader: false`, always (src/platform/validator.ts sets `{}` for multipart paths
-//   today: drop that). With `{}` the validator runs its own `multer().any()` on the body this
-//   parser already consumed and every upload answers 500 "Unexpected end of form" (on its own,
-//   its uploader answers a malformed body 500 and multer's limits a bare 413 or 400).
-// - With `fileUploader: false` the validator still validates everything of a multipart request:
-//   the content type against `requestBody.content` (415), the parameters, and `request.body`
-//   against the form's schema: `required` (file fields included), `additionalProperties`, the
-//   text fields' types, lengths, patterns, enums. Files never reach `request.body` by
-//   themselves, so, as the validator's own uploader does, this parser puts a placeholder there
-//   for each file field it received (`''`, or an array of `''` when the rule's `maxCount` > 1):
-//   a required file that is missing fails `required` (`/body/file`), one that was sent passes
-//   `type: string` (with `format: binary` or `contentMediaType`). A file field sent as a plain
-//   text field is refused here (`type`); the validator's own uploader lets it through.
-// - Form fields arrive as strings and the platform does not coerce bodies (`coerceTypes` would
-//   coerce JSON bodies too): document a numeric form field as a string with a `pattern`.
-// - No JSON or text body parser is needed on a multipart-only operation; this parser leaves any
-//   other content type untouched, for the validator to refuse (415).
-//
-// WHAT IT ANSWERS (the platform maps the validator-style errors like the validator's own):
-// - `fail(rule.tooLarge)`: a file over `maxFileBytes` (multer's LIMIT_FILE_SIZE);
-// - `fail(rule.tooMany)`: more files than `maxFiles` (LIMIT_FILE_COUNT) or than a field's
-//   `maxCount` (LIMIT_UNEXPECTED_FILE on a known field); without `tooMany`, validation `maxItems`;
-// - `fail(rule.wrongType)`: a file whose declared type `types` does not accept (a file part
-//   without a Content-Type is `text/plain`, as multipart says), or whose first bytes are not
-//   those of the PNG, JPEG or WAV file it claims to be; without `wrongType`, validation
-//   `contentMediaType`;
-// - `fail(rule.empty)`: an empty file, when the rule names the code (else it is accepted, unless
-//   its type is sniffed);
-// - validation errors (express-openapi-validator's `BadRequest`, 400, one `errors` entry with
-//   path `/body/<field>` and an `errorCode` `<keyword>.openapi.validation`), the platform's
-//   `validation` role by keyword: `additionalProperties` (a file in a field the rule does not
-//   name), `maxProperties` (more than `maxFields` text fields: LIMIT_PART_COUNT), `maxLength`
-//   (a text field over `maxFieldBytes`, a field name too long), `type` (a file field sent as
-//   text), `format` (a malformed multipart body: cut short, bad part headers, no field name);
-// - the validator's `UnsupportedMediaType` (415), the platform's `mediaType` role: a
-//   `multipart/*` content type without a boundary, or one busboy cannot read.
+// multipart/form-data uploads, read here because the validator's own uploader would re-read the
+// consumed body. Refusals come out as the service's catalog codes, or as validator-style errors
+// (400 with a keyword, 415) that the platform maps like the validator's own.
 import type { Request, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import multer from 'multer';
 
-/** The limits of one operation's upload, and the catalog codes of their refusals. */
+/**
+ * The limits of one operation's upload, and the catalog codes of their refusals. Beyond these,
+ * validation refuses a file in a field not named here (`additionalProperties`), a file field
+ * sent as text (`type`) and a malformed body (`format`).
+ */
 export interface UploadRule<Name extends string> {
   /** The form fields that carry files, with how many each may carry (1 by default). */
   files: Record<string, { maxCount?: number }>;
-  /** Largest file, in bytes. */
+  /** Largest file, in bytes; a larger one is `tooLarge`. */
   maxFileBytes: number;
-  /** Most files in all (by default the sum of the fields' counts). */
+  /** Most files in all (by default the sum of the fields' counts); more is `tooMany`. */
   maxFiles?: number;
-  /** Most text fields (32 by default). */
+  /** Most text fields (32 by default); more is refused by validation (`maxProperties`). */
   maxFields?: number;
-  /** Longest text field value, in bytes (64 KiB by default). */
+  /** Longest text field value, in bytes (64 KiB by default); longer is validation `maxLength`. */
   maxFieldBytes?: number;
-  /** Accepted media types of the files (`image/png`, `audio/wav`, `image/*`); anything else is `wrongType`. */
+  /**
+   * Accepted media types of the files (`image/png`, `audio/wav`, `image/*`). A file declared
+   * otherwise (`text/plain` when its part has no Content-Type), or whose first bytes are not
+   * those of the PNG, JPEG or WAV it claims to be, is `wrongType`.
+   */
   types?: string[];
+  /** Refuses a file over maxFileBytes: facts `field`, `maxBytes`. */
   tooLarge: Name;
+  /**
+   * Refuses a file of a type `types` does not accept: facts `field`, `contentType`, `accepted`,
+   * and `size` when its bytes were read. Without it, validation `contentMediaType`.
+   */
   wrongType?: Name;
+  /**
+   * Refuses more files than a field's `maxCount` (facts `field`, `maxFiles`: that count) or than
+   * `maxFiles` in all (`field` ''). Without it, validation `maxItems`.
+   */
   tooMany?: Name;
+  /** Refuses an empty file (facts `field`, `size` 0); without it one passes, unless sniffed. */
   empty?: Name;
 }
 
-/** A file as uploaded, held in memory: `buffer`, `size`, `mimetype`, `originalname`, `fieldname`. */
-export type UploadedFile = Express.Multer.File;
+/** What a refusal is about, for the service to put in its catalog's details. */
+export interface UploadFacts {
+  /** The form field; '' when the refusal is about the whole form. */
+  field: string;
+  maxBytes?: number;
+  size?: number;
+  contentType?: string;
+  accepted?: string[];
+  maxFiles?: number;
+}
 
-/** The files of a request, by form field. */
-export type UploadedFiles = Record<string, UploadedFile[]>;
+/** How a service builds its error for one of its rule's codes. */
+type Refuse<Name extends string> = (code: Name, facts: UploadFacts) => Error;
+
+/** A file as uploaded, held in memory. */
+type UploadedFile = Express.Multer.File;
 
 /** The files uploadParser read from a request, by field; empty when it read none. */
-export function uploadedFiles(request: Request): UploadedFiles {
+function uploadedFiles(request: Request): Record<string, UploadedFile[]> {
   const files = request.files;
   return files && !Array.isArray(files) ? files : {};
 }
@@ -104,14 +90,15 @@ export function receivedFiles(request: Request): ReceivedFile[] {
 const { BadRequest, UnsupportedMediaType } = OpenApiValidator.error;
 
 /**
- * Reads a multipart/form-data body into `request.files` (by field, multer's `fields()` shape)
- * and `request.body` (the text fields, plus a placeholder per file field for the validator),
- * checking `rule`; any other content type passes untouched. Refusals go to `next` as
- * `fail(code, details)` or as validator-style errors (see the top of this file).
+ * Reads a multipart/form-data body into memory, checking `rule`: the files into `request.files`
+ * (by field), the text fields into `request.body` with a placeholder per file field received
+ * (`''`, or an array of them when the field takes several), so the validator checks `required`
+ * and the form's schema. Form fields stay strings: document a number as a string with a
+ * `pattern`. Any other content type passes untouched, for the validator to refuse.
  */
 export function uploadParser<Name extends string>(
   rule: UploadRule<Name>,
-  fail: (code: Name, details: Record<string, unknown>) => Error,
+  refuse: Refuse<Name>,
 ): RequestHandler {
   const fields = Object.entries(rule.files).map(([name, { maxCount = 1 }]) => ({
     name,
@@ -119,31 +106,33 @@ export function uploadParser<Name extends string>(
   }));
   const maxFiles = rule.maxFiles ?? fields.reduce((sum, field) => sum + field.maxCount, 0);
   const maxFields = rule.maxFields ?? 32;
-  const maxFieldBytes = rule.maxFieldBytes ?? 64 * 1024;
-  const refuse = refusals(rule, fail, maxFiles);
+  // What the file filter refused: multer hands that error back unchanged.
+  const filtered = new WeakSet<object>();
   const parse = multer({
     storage: multer.memoryStorage(),
     limits: {
       fileSize: rule.maxFileBytes,
       files: maxFiles,
       parts: maxFiles + maxFields,
-      fieldSize: maxFieldBytes,
+      fieldSize: rule.maxFieldBytes ?? 64 * 1024,
       fieldNameSize: 200,
     },
     // The declared type is known before the file is read: refuse it before it is buffered.
     fileFilter: (_request, file, accept) => {
-      if (rule.types && !acceptsType(rule.types, file.mimetype)) {
-        accept(new Refusal(refuse.wrongType(file.fieldname, file.mimetype)));
-      } else {
+      if (!rule.types || acceptsType(rule.types, file.mimetype)) {
         accept(null, true);
+        return;
       }
+      const error = wrongType(rule, refuse, { field: file.fieldname, contentType: file.mimetype });
+      filtered.add(error);
+      accept(error);
     },
   }).fields(fields);
 
   return (request, response, next) => {
     parse(request, response, (error: unknown) => {
       if (error) {
-        next(toUploadError(error, rule, refuse));
+        next(filtered.has(error as object) ? error : toUploadError(error, rule, refuse, maxFiles));
         return;
       }
       try {
@@ -157,44 +146,25 @@ export function uploadParser<Name extends string>(
   };
 }
 
-/** An error a file filter gives multer, to get it back as is. */
-class Refusal extends Error {
-  constructor(readonly error: Error) {
-    super(error.message);
-  }
+/** The rule's catalog code when it names one, else the validation error it stands for. */
+function refusal<Name extends string>(
+  code: Name | undefined,
+  refuse: Refuse<Name>,
+  facts: UploadFacts,
+  keyword: string,
+  message: string,
+): Error {
+  return code ? refuse(code, facts) : invalid(keyword, facts.field, message);
 }
 
-type Refusals = ReturnType<typeof refusals>;
-
-function refusals<Name extends string>(
+function wrongType<Name extends string>(
   rule: UploadRule<Name>,
-  fail: (code: Name, details: Record<string, unknown>) => Error,
-  maxFiles: number,
-) {
-  return {
-    tooLarge: (field: string) => fail(rule.tooLarge, { field, max_bytes: rule.maxFileBytes }),
-    tooMany: (field: string | undefined, maxCount: number) =>
-      rule.tooMany
-        ? fail(rule.tooMany, { ...(field && { field }), max_count: maxCount })
-        : invalid(
-            'maxItems',
-            field ?? '',
-            field
-              ? `at most ${maxCount} files in field ${field}`
-              : `at most ${maxFiles} files in all`,
-          ),
-    wrongType: (field: string, type: string) =>
-      rule.wrongType
-        ? fail(rule.wrongType, { field, type, accepted: rule.types ?? [] })
-        : invalid(
-            'contentMediaType',
-            field,
-            `${type} is not one of the accepted types: ${(rule.types ?? []).join(', ')}`,
-          ),
-    /** The refusal of an empty file; undefined when the rule accepts them. */
-    empty: (field: string) => (rule.empty ? fail(rule.empty, { field }) : undefined),
-    maxFiles,
-  };
+  refuse: Refuse<Name>,
+  facts: UploadFacts & { contentType: string },
+): Error {
+  const accepted = rule.types ?? [];
+  const message = `${facts.contentType} is not one of the accepted types: ${accepted.join(', ')}`;
+  return refusal(rule.wrongType, refuse, { ...facts, accepted }, 'contentMediaType', message);
 }
 
 /** A validation failure in express-openapi-validator's own shape, which the platform maps. */
@@ -210,23 +180,26 @@ function invalid(keyword: string, field: string, message: string): Error {
 function toUploadError<Name extends string>(
   error: unknown,
   rule: UploadRule<Name>,
-  refuse: Refusals,
+  refuse: Refuse<Name>,
+  maxFiles: number,
 ): Error {
-  if (error instanceof Refusal) {
-    return error.error;
-  }
   if (error instanceof multer.MulterError) {
     const field = error.field ?? '';
     switch (error.code) {
       case 'LIMIT_FILE_SIZE':
-        return refuse.tooLarge(field);
-      case 'LIMIT_FILE_COUNT':
-        return refuse.tooMany(undefined, refuse.maxFiles);
+        return refuse(rule.tooLarge, { field, maxBytes: rule.maxFileBytes });
+      case 'LIMIT_FILE_COUNT': {
+        const message = `at most ${maxFiles} files in all`;
+        return refusal(rule.tooMany, refuse, { field: '', maxFiles }, 'maxItems', message);
+      }
       case 'LIMIT_UNEXPECTED_FILE': {
         const allowed = rule.files[field];
-        return allowed
-          ? refuse.tooMany(field, allowed.maxCount ?? 1)
-          : invalid('additionalProperties', field, `no file is expected in field ${field}`);
+        if (!allowed) {
+          return invalid('additionalProperties', field, `no file is expected in field ${field}`);
+        }
+        const maxCount = allowed.maxCount ?? 1;
+        const message = `at most ${maxCount} files in field ${field}`;
+        return refusal(rule.tooMany, refuse, { field, maxFiles: maxCount }, 'maxItems', message);
       }
       case 'LIMIT_PART_COUNT':
       case 'LIMIT_FIELD_COUNT':
@@ -256,7 +229,7 @@ function toUploadError<Name extends string>(
 function checkFiles<Name extends string>(
   request: Request,
   rule: UploadRule<Name>,
-  refuse: Refusals,
+  refuse: Refuse<Name>,
 ): void {
   const files = uploadedFiles(request);
   request.body ??= {};
@@ -267,12 +240,11 @@ function checkFiles<Name extends string>(
       throw invalid('type', field, `${field} must be a file`);
     }
     for (const file of received) {
-      const empty = file.size === 0 ? refuse.empty(field) : undefined;
-      if (empty) {
-        throw empty;
+      if (file.size === 0 && rule.empty) {
+        throw refuse(rule.empty, { field, size: 0 });
       }
       if (rule.types && !matchesContent(file)) {
-        throw refuse.wrongType(field, file.mimetype);
+        throw wrongType(rule, refuse, { field, contentType: file.mimetype, size: file.size });
       }
     }
     if (received.length > 0) {

@@ -2,8 +2,14 @@
 import { STATUS_CODES } from 'node:http';
 import { dirname, relative } from 'node:path';
 import { errorBody, exampleBody } from '../catalog/envelopes.js';
-import { operationBodies, roleDescriptions, roleExampleName } from '../catalog/platform.js';
+import {
+  operationBodies,
+  roleDescriptions,
+  roleExampleName,
+  roleTitle,
+} from '../catalog/platform.js';
 import { resolveCatalog } from './catalog-ref.js';
+import { operationShape } from './operation-shape.js';
 
 /** @typedef {import('../catalog/types.d.ts').Catalog} Catalog */
 /** @typedef {import('../catalog/types.d.ts').CatalogEntry} CatalogEntry */
@@ -16,11 +22,12 @@ const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
  * Preprocessor (so it runs in lint as well as bundle): turns each operation's
  * `x-errors: [NAME, …]` into named examples, one per code, and fills the `enum` of every schema
  * marked `x-error-codes: code | name` from the catalog: of the codes of one `x-error-surface`
- * and of the groups `x-error-group` names, when it says. An `http` code becomes an example of the error response of its status, a `body`
- * code one of the operation's own response of its status, a `field` code one of the resource
- * the operation answers, carrying the code where `x-error-field` says. What the catalog's
- * `platform` block answers with a body that is no code (podi's FastAPI 422 and 500) becomes a
- * response of every operation it applies to, with one named example a role.
+ * and of the groups `x-error-group` names, when it says. An `http` code becomes an example of
+ * the error response of its status, a `body` code one of the operation's own response of its
+ * status, a `field` code one of the resource the operation answers, carrying the code where
+ * `x-error-field` says. What the catalog's `platform` block answers with a body that is no code
+ * (podi's FastAPI-shaped 422, 413, 500, 503) becomes a response of every operation it applies
+ * to, with one named example a role.
  */
 export function expandXErrors() {
   /** @type {ResolvedCatalog | undefined} */
@@ -95,7 +102,7 @@ function expandOperation(operation, { catalog, byName }, where) {
   operation.responses ??= {};
 
   for (const [status, group] of groupByStatus(entries.filter((e) => e.surface === 'http'))) {
-    operation.responses[status] ??= { description: describeStatus(catalog, status, group) };
+    operation.responses[status] ??= { description: describeStatus(status, group) };
     const response = operation.responses[status];
     response.content ??= {};
     response.content[catalog.wire.contentType] ??= { schema: { $ref: where.errorSchemaRef } };
@@ -138,7 +145,9 @@ function expandOperation(operation, { catalog, byName }, where) {
 /**
  * The answers of the platform block that are no catalog code, on one operation: a response of
  * their status, their schema, and one example a role, keyed by its example name
- * (`VALIDATION_FAILED`, `INTERNAL_SERVER_ERROR`…), its value the body the catalog gives.
+ * (`PLATFORM_VALIDATION_FAILED`, `PLATFORM_INTERNAL_ERROR`…), its value the body the catalog
+ * gives. Two roles answered with the same body (podi's database down and internal error) keep an
+ * example each, so the mock can play either, and the second says a client cannot tell them apart.
  *
  * Where the operation already documents that status with catalog codes (podi's 500s), the
  * response's schema becomes a oneOf of the error schema and the role's: both bodies stay
@@ -154,13 +163,15 @@ function expandPlatformBodies(operation, catalog, where) {
     return;
   }
   operation.responses ??= {};
+  /** @type {Map<string, string>} the example name of each body documented here, by its JSON */
+  const named = new Map();
   for (const at of bodies) {
     const status = String(at.body.status);
     const name = roleExampleName(at);
     const line = `- \`${name}\` (no catalog code): ${roleDescriptions[at.role]}. ${at.body.reason}`;
     const response = operation.responses[status];
     if (response === undefined) {
-      operation.responses[status] = { description: `${STATUS_CODES[status]}.\n\n${line}` };
+      operation.responses[status] = { description: `${answersBelow(status)}\n\n${line}` };
     } else if (!response.description?.includes(`\`${name}\``)) {
       response.description = `${response.description ?? STATUS_CODES[status]}\n${line}`;
     }
@@ -171,9 +182,14 @@ function expandPlatformBodies(operation, catalog, where) {
     content[catalog.wire.contentType] = media;
     media.schema = withBranch(media.schema, ref);
     media.examples ??= {};
+    const body = `${status} ${JSON.stringify(at.body.example)}`;
+    const same = named.get(body);
+    named.set(body, same ?? name);
     media.examples[name] = {
-      summary: `${name}: ${capitalize(roleDescriptions[at.role])}`,
-      description: at.body.reason,
+      summary: `${name}: ${roleTitle(at.role)}`,
+      description: same
+        ? `${at.body.reason}\n\nThe same body as \`${same}\`: a client cannot tell the two apart.`
+        : at.body.reason,
       value: at.body.example,
     };
   }
@@ -196,29 +212,6 @@ function withBranch(schema, ref) {
   return Array.isArray(schema?.oneOf)
     ? { ...schema, oneOf: [...schema.oneOf, ref] }
     : { oneOf: [schema, ref] };
-}
-
-/**
- * Whether an operation takes a body, and whether that body can be JSON.
- * @param {any} operation
- * @param {any} ctx Redocly visitor context, to resolve a `$ref`ed request body
- * @returns {OperationShape}
- */
-export function operationShape(operation, ctx) {
-  let requestBody = operation.requestBody;
-  if (requestBody?.$ref) {
-    requestBody = ctx.resolve(requestBody).node;
-  }
-  const types = Object.keys(requestBody?.content ?? {});
-  return {
-    body: requestBody !== undefined,
-    json: types.some((type) => type === '*/*' || /[/+]json\b/.test(type)),
-  };
-}
-
-/** @param {string} text */
-function capitalize(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
@@ -269,15 +262,23 @@ function example(entry, value) {
 
 /**
  * Response description listing the codes it carries, for readers of the docs.
- * @param {Catalog} catalog
  * @param {string} status
  * @param {CatalogEntry[]} entries
  */
-function describeStatus(catalog, status, entries) {
+function describeStatus(status, entries) {
   const lines = entries.map(
     (entry) => `- \`${label(entry)}\`: ${entry.message.en} (${entry.message.zh})`,
   );
-  return `${STATUS_CODES[status]}: one of the ${catalog.service} error codes below.\n\n${lines.join('\n')}`;
+  return `${answersBelow(status)}\n\n${lines.join('\n')}`;
+}
+
+/**
+ * The first line of a response's description, above its list of answers: the catalog's codes
+ * and the bodies of the platform that are no code alike.
+ * @param {string} status
+ */
+function answersBelow(status) {
+  return `${STATUS_CODES[status]}: one of the answers below.`;
 }
 
 /**

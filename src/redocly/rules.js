@@ -7,7 +7,7 @@ import {
   roleValues,
 } from '../catalog/platform.js';
 import { resolveCatalog } from './catalog-ref.js';
-import { operationShape } from './expand-x-errors.js';
+import { operationShape } from './operation-shape.js';
 
 /** @typedef {import('./catalog-ref.js').ResolvedCatalog} ResolvedCatalog */
 

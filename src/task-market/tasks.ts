@@ -91,7 +91,7 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
     });
   }
 
-  async function refuseSecondActiveTask(trx: Trx, agentId: string) {
+  async function refuseSecondActiveTask(trx: Db | Trx, agentId: string) {
     const current = await trx
       .selectFrom('tasks')
       .select('id')
@@ -101,17 +101,6 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
     if (current) {
       throw new TaskMarketError('ACTIVE_TASK_EXISTS', { active_task_id: current.id });
     }
-  }
-
-  /** The task an agent claimed last: the one a racing claim lost to. */
-  async function lastClaimedBy(agentId: string): Promise<string> {
-    const task = await db
-      .selectFrom('tasks')
-      .select('id')
-      .where('executor_id', '=', agentId)
-      .orderBy('updated_at', 'desc')
-      .executeTakeFirstOrThrow();
-    return task.id;
   }
 
   return {
@@ -166,15 +155,17 @@ export function createTaskStore({ db, clock, log }: { db: Db; clock: Clock; log:
     },
 
     async claim(taskId: string, agentId: string): Promise<TaskRow> {
+      const claim = () => act(taskId, agentId, 'claim', () => ({ executor_id: agentId }));
       try {
-        return await act(taskId, agentId, 'claim', () => ({ executor_id: agentId }));
+        return await claim();
       } catch (error) {
-        // A claim racing this agent's other claim: the database kept one active task per agent.
-        if (isUniqueViolation(error)) {
-          const details = { active_task_id: await lastClaimedBy(agentId) };
-          throw new TaskMarketError('ACTIVE_TASK_EXISTS', details, { cause: error });
+        if (!isUniqueViolation(error)) {
+          throw error;
         }
-        throw error;
+        // This agent's other claim won the race (one active task per executor, kept by the
+        // database): name that task, or, if it has ended meanwhile, claim again.
+        await refuseSecondActiveTask(db, agentId);
+        return claim();
       }
     },
 

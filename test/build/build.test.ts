@@ -110,9 +110,9 @@ describe('npm run build', () => {
     {
       problem: 'a platform answer whose schema the document lacks',
       file: 'openapi/podi/openapi.yaml',
-      from: '    HTTPServerError:\n      $ref: components/schemas/HTTPServerError.yaml\n',
+      from: '    HTTPStatusError:\n      $ref: components/schemas/HTTPStatusError.yaml\n',
       to: '',
-      says: 'platform.draining: schema HTTPServerError is not under components/schemas',
+      says: 'platform.bodyTooLarge: schema HTTPStatusError is not under components/schemas',
     },
     {
       problem: 'a field code without the field that carries it',

@@ -32,6 +32,28 @@ describe('detailsType', () => {
       '{ fields: { field: string; at: { line: number } }[] }',
     ],
     [
+      'an array mixing scalars, by the union of its items',
+      { details: { loc: ['body', 'messages', 0, 'content'] } },
+      '{ loc: (string | number)[] }',
+    ],
+    [
+      'arrays of objects, their keys merged, a key some items lack optional',
+      {
+        details: {
+          errors: [
+            { loc: ['body', 'nickname'], msg: 'too long', type: 'string_too_long' },
+            { loc: ['query', 0], msg: 'missing', ctx: { limit: 1 } },
+          ],
+        },
+      },
+      '{ errors: { loc: (string | number)[]; msg: string; type?: string; ctx?: { limit: number } }[] }',
+    ],
+    [
+      'a key whose values differ between items, by their union',
+      { details: { fields: [{ at: 'name' }, { at: 3 }] } },
+      '{ fields: { at: string | number }[] }',
+    ],
+    [
       'optional keys',
       { details: { service: 'openclaw', status: 502 }, optionalDetails: ['status'] },
       '{ service: string; status?: number }',
@@ -53,6 +75,18 @@ describe('errorsModule', () => {
     expect(podi).toContain("  'COZE_HTTP_*': Record<string, never>;");
   });
 
+  it("types FastAPI's loc as strings and indices", () => {
+    const divination = errorsModule(
+      loadCatalog('openapi/divination/errors.yaml'),
+      'openapi/divination/errors.yaml',
+    );
+    expect(divination).toContain(
+      '  REQUEST_VALIDATION_ERROR: { errors: { loc: (string | number)[]; msg: string; type: string }[] };',
+    );
+  });
+
+  // expectTypeOf asserts nothing under `vitest run`: the compiler checks it, in `npm run
+  // typecheck` (which `npm test` runs).
   it('types every code of the catalog, and only those', () => {
     expectTypeOf<keyof ErrorDetails>().toEqualTypeOf<ErrorName>();
     expectTypeOf<keyof BotAgentDetails>().toEqualTypeOf<BotAgentName>();

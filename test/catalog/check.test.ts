@@ -19,6 +19,7 @@ describe('checkCatalog', () => {
       bot_id: 'work_bot_001',
       attempts: [1, 2.5],
       flags: [true],
+      loc: ['body', 'messages', 0, 'content'],
       none: [],
       owner: { id: 'u_1', teams: [{ id: 't_1', admin: false }] },
     };
@@ -170,9 +171,9 @@ describe('checkCatalog', () => {
       rule: 'body role whose example name is a code of the catalog',
       service: 'podi',
       mutate: (c) => {
-        entry(c, 'RUN_NOT_FOUND').name = 'INTERNAL_SERVER_ERROR';
+        entry(c, 'RUN_NOT_FOUND').name = 'PLATFORM_INTERNAL_ERROR';
       },
-      says: /^internal: its example would be named INTERNAL_SERVER_ERROR, which is a code of the catalog$/m,
+      says: /^internal: its example would be named PLATFORM_INTERNAL_ERROR, which is a code of the catalog$/m,
     },
     {
       rule: 'body role without the reason it is no code',
@@ -247,14 +248,38 @@ describe('checkCatalog', () => {
       says: /\/errors\/\d+\/details\/task_id must match a schema in anyOf/,
     },
     {
-      rule: 'details array mixing kinds',
+      rule: 'details array mixing scalars and objects',
       service: 'task-market',
       mutate: (c) => {
         Object.assign(entry(c, 'TASK_STATE_INVALID').details ?? {}, {
-          allowed_statuses: ['claimed', 3],
+          allowed_statuses: ['claimed', { status: 'submitted' }],
         });
       },
       says: /\/errors\/\d+\/details\/allowed_statuses must match a schema in anyOf/,
+    },
+    {
+      rule: 'validation keyword the server never reports (a typo)',
+      service: 'task-market',
+      mutate: (c) => {
+        c.platform.validation.requried = 'MISSING_PARAMETER';
+      },
+      says: /\/platform\/validation must be equal to one of the allowed values/,
+    },
+    {
+      rule: 'platform role naming a code with a dynamic suffix',
+      service: 'podi',
+      mutate: (c) => {
+        c.platform.unknownPath = 'COZE_HTTP_*';
+      },
+      says: /\/platform\/unknownPath must match pattern/,
+    },
+    {
+      rule: 'envelope no service has',
+      service: 'task-market',
+      mutate: (c) => {
+        c.wire.envelope = 'shop';
+      },
+      says: /^wire\.envelope: no envelope is defined for shop \(task-market, bot-agent, divination, workflow-cloud, podi\)$/m,
     },
     {
       rule: 'details that are not an object',

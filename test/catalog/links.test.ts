@@ -2,17 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catalogEntryUrl } from '../../src/catalog/envelopes.js';
-import { catalogEntryPath, docsHome, docsLinks } from '../../src/catalog/links.js';
+import { docsLinks } from '../../src/catalog/links.js';
 import { loadCatalog } from '../../src/catalog/load.js';
-import * as docs from '../../src/docs/links.js';
 
 describe('the docs URL scheme', () => {
-  it('is the same wherever it is imported from', () => {
-    expect(docs.docsHome).toBe(docsHome);
-    expect(docs.docsLinks).toBe(docsLinks);
-    expect(docs.catalogEntryPath).toBe(catalogEntryPath);
-  });
-
   it.each([
     ['reference', '/docs/podi'],
     ['errors', '/docs/podi/errors'],

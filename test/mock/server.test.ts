@@ -61,8 +61,20 @@ describe('the mock', () => {
   });
 
   it.each([
-    ['task-market', 'GET', '/task-market/taskz', 404, { code: 40403 }],
-    ['task-market', 'DELETE', task, 404, { code: 40403 }],
+    [
+      'task-market',
+      'GET',
+      '/task-market/taskz',
+      404,
+      { code: 40403, details: { method: 'GET', path: '/task-market/taskz' } },
+    ],
+    [
+      'task-market',
+      'DELETE',
+      task,
+      404,
+      { code: 40403, details: { method: 'DELETE', path: task } },
+    ],
     [
       'workflow-cloud',
       'POST',
@@ -71,39 +83,57 @@ describe('the mock', () => {
       { code: 412, msg: 'TOKEN_INVALID', data: null },
     ],
     ['podi', 'GET', '/podi/abilitys', 404, { detail: 'NOT_FOUND' }],
-    // No not-found code of their own: a code stands in (platform.unknownPath in the catalog).
+    // No not-found code of its own: a code stands in (platform.unknownPath in the catalog), its
+    // details about the path, never its example's, which are another request's.
     [
       'bot-agent',
       'GET',
       '/bot-agent/botz',
       400,
-      { error: { code: 'INVALID_REQUEST_FORMAT', numeric_code: 9012 } },
+      {
+        error: {
+          code: 'INVALID_REQUEST_FORMAT',
+          numeric_code: 9012,
+          message: '请求格式无效',
+          details: {
+            fields: [{ field: 'path', message: 'GET /bot-agent/botz is not an endpoint' }],
+          },
+        },
+      },
     ],
+    // FastAPI's 404, as an RFC 9457 problem with no code: the catalog's body, sent as is.
     [
       'divination',
       'GET',
       '/divination/profiles',
-      422,
-      { code: 'REQUEST_VALIDATION_ERROR', status: 422, instance: '/divination/profiles' },
+      404,
+      { type: 'about:blank', title: 'Not Found', status: 404, detail: 'Not Found' },
     ],
   ])(
     'answers an undocumented %s path as the service does',
-    async (_service, method, path, status, body) => {
+    async (service, method, path, status, body) => {
       const answer = await fetch(`${mockOrigin()}${path}`, { method, headers: { authorization } });
       expect(answer.status).toBe(status);
-      expect(await answer.json()).toMatchObject(body);
+      expect(answer.headers.get('content-type')).toBe(
+        service === 'divination' ? 'application/problem+json' : 'application/json',
+      );
+      const sent = (await answer.json()) as Record<string, unknown>;
+      // The request id of task-market's envelope is new on every answer.
+      expect(service === 'task-market' ? { ...sent, request_id: undefined } : sent).toEqual(
+        service === 'task-market' ? { message: '资源不存在', ...body } : body,
+      );
     },
   );
 
   it('answers a body that is no catalog code, as podi’s FastAPI does, by its example name', async () => {
-    const answer = await get('/podi/abilities', { prefer: 'example=VALIDATION_FAILED' });
+    const answer = await get('/podi/abilities', { prefer: 'example=PLATFORM_VALIDATION_FAILED' });
     expect(answer.status).toBe(422);
     expect(await answer.json()).toEqual({
       detail: [
         { loc: ['query', 'sort'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' },
       ],
     });
-    const fault = await get('/podi/abilities', { prefer: 'example=INTERNAL_SERVER_ERROR' });
+    const fault = await get('/podi/abilities', { prefer: 'example=PLATFORM_INTERNAL_ERROR' });
     expect(fault.status).toBe(500);
     expect(await fault.json()).toEqual({ detail: 'Internal Server Error' });
   });

@@ -22,6 +22,11 @@ describe('classifyFailure', () => {
     ['malformed JSON', parserError('entity.parse.failed'), 'malformedJson'],
     ['a body over the limit', parserError('entity.too.large', { limit: 10 }), 'bodyTooLarge'],
     ['an unsupported charset', parserError('charset.unsupported'), 'mediaType'],
+    [
+      'a body not in the encoding it claims',
+      Object.assign(new Error('incorrect header check'), { status: 400, expose: true }),
+      'malformedJson',
+    ],
     ['a path that does not decode', new URIError("Failed to decode param '%zz'"), 'validation'],
     ['a schema failure', validatorError(400, [{ path: '/body/name', message: 'm' }]), 'validation'],
     ['an unknown method', validatorError(405, []), 'unknownPath'],

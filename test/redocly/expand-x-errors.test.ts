@@ -4,13 +4,8 @@ import { parse } from 'yaml';
 import { builtServices } from '../../src/build/services.ts';
 import { errorBody, sampleRequestId } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
-import {
-  operationBodies,
-  roleBody,
-  roleExampleName,
-  roleValues,
-} from '../../src/catalog/platform.js';
-import type { Catalog } from '../../src/catalog/types.d.ts';
+import type { BodyAnswer, Catalog } from '../../src/catalog/types.d.ts';
+import { operationShape } from '../../src/redocly/operation-shape.js';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
 
@@ -128,30 +123,16 @@ describe.each(builtServices())('$document', (built) => {
     }
   });
 
-  it('documents each answer of the platform that is no catalog code where it applies', () => {
-    let documented = 0;
-    for (const { path, method, operation } of operations) {
-      const shape = {
-        body: operation.requestBody !== undefined,
-        json: Object.keys(operation.requestBody?.content ?? {}).some((type) =>
-          type.includes('json'),
-        ),
-      };
-      for (const at of operationBodies(catalog.platform, shape)) {
-        const name = roleExampleName(at);
-        const media =
-          operation.responses[String(at.body.status)]?.content?.[catalog.wire.contentType];
-        expect(media?.examples?.[name]?.value, `${method} ${path}: ${name}`).toEqual(
-          at.body.example,
-        );
-        expect(carries(media?.schema, `#/components/schemas/${at.body.schema}`)).toBe(true);
-        documented += 1;
-      }
-    }
-    // A catalog with such answers (podi's) documents them; one without documents none.
-    const hasBodies = roleValues(catalog.platform).some((at) => roleBody(at.value));
-    expect(documented > 0).toBe(hasBodies);
+  it('documents no body of the platform but podi’s, which alone answers roles with one', () => {
+    const names = operations.flatMap(({ operation }) =>
+      Object.values(operation.responses).flatMap((response) =>
+        Object.values(response.content ?? {}).flatMap((media) => Object.keys(media.examples ?? {})),
+      ),
+    );
+    const platform = names.filter((name) => name.startsWith('PLATFORM_'));
+    expect(platform.length > 0, platform.join(', ')).toBe(built.service === 'podi');
   });
+
   it("lists the catalog's codes as the enum of its error schema", () => {
     const schema = JSON.stringify(document.components.schemas[catalog.wire.schema]);
     for (const entry of catalog.errors.filter((e) => e.surface === 'http')) {
@@ -181,6 +162,91 @@ describe.each(builtServices())('$document', (built) => {
       }
     }
     expect(fieldCodes.filter((entry) => !spelled.has(entry.name))).toEqual([]);
+  });
+});
+
+// podi answers what no handler raised in FastAPI's shapes, no catalog code: each operation
+// documents each such body under its status, as a named example, where the role applies.
+describe('podi’s answers that are no catalog code', () => {
+  const built = builtServices().find((candidate) => candidate.service === 'podi');
+  if (!built) {
+    throw new Error('podi is built');
+  }
+  const { document, catalog, operations } = load(built);
+  const platform = catalog.platform as unknown as Record<string, BodyAnswer> & {
+    validation: { default: BodyAnswer };
+  };
+  const ref = (name: string) => `#/components/schemas/${name}`;
+  const resolve = (node: { $ref: string }) => ({
+    node: node.$ref
+      .slice(2)
+      .split('/')
+      .reduce<Record<string, unknown>>(
+        (parent, key) => parent[key] as Record<string, unknown>,
+        document,
+      ),
+  });
+  const shaped = operations.map((at) => ({
+    ...at,
+    shape: operationShape(at.operation, { resolve }),
+  }));
+  const example = (operation: Operation, status: number, name: string) => {
+    const media = operation.responses[String(status)]?.content?.['application/json'];
+    return { value: media?.examples?.[name]?.value, schema: media?.schema };
+  };
+
+  it('has operations with and without a JSON body, and GETs without one', () => {
+    expect(shaped.some(({ shape }) => shape.json)).toBe(true);
+    expect(shaped.some(({ shape }) => !shape.body)).toBe(true);
+    expect(shaped.filter(({ method }) => method === 'get').every(({ shape }) => !shape.body)).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    [422, 'PLATFORM_VALIDATION_FAILED', 'HTTPValidationError', platform.validation.default],
+    [500, 'PLATFORM_DATABASE_DOWN', 'HTTPStatusError', platform.databaseDown],
+    [500, 'PLATFORM_INTERNAL_ERROR', 'HTTPStatusError', platform.internal],
+    [503, 'PLATFORM_DRAINING', 'HTTPStatusError', platform.draining],
+  ] as const)('documents %i %s on every operation', (status, name, schema, answer) => {
+    for (const { method, path, operation } of operations) {
+      const found = example(operation, status, name);
+      expect(found.value, `${method} ${path}`).toEqual(answer?.example);
+      expect(carries(found.schema, ref(schema)), `${method} ${path}`).toBe(true);
+    }
+  });
+
+  it('keeps the catalog codes of a status it shares with a body (500), as a oneOf', () => {
+    const shared = operations.filter(({ operation }) =>
+      operation['x-errors'].includes('EXECUTOR_ADAPTER_MISSING'),
+    );
+    expect(shared.length).toBeGreaterThan(0);
+    for (const { operation } of shared) {
+      const { schema } = example(operation, 500, 'PLATFORM_INTERNAL_ERROR');
+      expect(schema).toEqual({
+        oneOf: [{ $ref: ref('HTTPError') }, { $ref: ref('HTTPStatusError') }],
+      });
+    }
+  });
+
+  it.each([
+    [413, 'PLATFORM_BODY_TOO_LARGE', { detail: 'Request Entity Too Large' }, 'body'],
+    [422, 'PLATFORM_UNSUPPORTED_MEDIA_TYPE', platform.mediaType?.example, 'body'],
+    [422, 'PLATFORM_MALFORMED_JSON', platform.malformedJson?.example, 'json'],
+  ] as const)('documents %i %s where there is a request body', (status, name, value, needs) => {
+    for (const { method, path, operation, shape } of shaped) {
+      const found = example(operation, status, name);
+      expect(found.value, `${method} ${path}`).toEqual(shape[needs] ? value : undefined);
+    }
+  });
+
+  it('documents no 413 on a GET', () => {
+    for (const { method, path, operation } of operations.filter((at) => at.method === 'get')) {
+      expect(operation.responses['413'], path).toBeUndefined();
+      expect(example(operation, 422, 'PLATFORM_MALFORMED_JSON').value, `${method} ${path}`).toBe(
+        undefined,
+      );
+    }
   });
 });
 

@@ -32,16 +32,60 @@ interface Parameter {
   example?: unknown;
   schema?: Schema;
 }
-interface Schema {
+
+/** A JSON Schema, with the keywords the tests read. */
+export interface Schema {
+  $ref?: string;
   type?: string | string[];
   format?: string;
   example?: unknown;
   enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  maxLength?: number;
+  pattern?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  allOf?: Schema[];
+  contentMediaType?: string;
 }
+
+interface SecurityScheme {
+  type: string;
+  scheme?: string;
+  in?: string;
+  name?: string;
+}
+
+/** One operation, with what a request to it needs and what it may answer. */
+export interface DocumentOperation {
+  operationId: string;
+  /** Upper case: `POST`. */
+  method: string;
+  /** The template under the base path: `/tasks/{taskId}/claim`. */
+  path: string;
+  parameters: Parameter[];
+  /** The scheme names of its first security requirement; empty when it is public. */
+  security: string[];
+  /** Its first request content type, with that content's schema resolved. */
+  requestBody?: { contentType: string; schema: Schema };
+  /** Each documented status, with its content types (none for an empty answer). */
+  responses: Record<string, string[]>;
+  /** The catalog names its `x-errors` lists. */
+  errors: string[];
+}
+
 interface Media {
-  schema?: { $ref?: string; properties?: Record<string, Schema & { contentMediaType?: string }> };
+  schema?: Schema;
   example?: unknown;
   examples?: Record<string, { value: unknown }>;
+}
+interface OperationEntry {
+  method: string;
+  path: string;
+  operation: Operation;
+  parameters: Parameter[];
 }
 interface Operation {
   operationId: string;
@@ -57,6 +101,10 @@ export interface ContractDocument {
   service: string;
   basePath: string;
   pairs: Pair[];
+  operations: DocumentOperation[];
+  schemes: Record<string, SecurityScheme>;
+  /** A schema with its `$ref` followed and its `allOf` parts merged into it. */
+  schema(schema: Schema | undefined): Schema;
   /** Checks a body against the schema documented for that status and content type. */
   validate(operationId: string, status: number, contentType: string, body: unknown): string[];
   /** A request the operation accepts, with the values its document shows. */
@@ -81,10 +129,7 @@ export function loadDocument(service: string): ContractDocument {
           .reduce((node, key) => node[key], document) as T)
       : (value as T);
 
-  const operations = new Map<
-    string,
-    { method: string; path: string; operation: Operation; parameters: Parameter[] }
-  >();
+  const operations = new Map<string, OperationEntry>();
   for (const [path, item] of Object.entries<Record<string, unknown>>(document.paths)) {
     for (const method of methods) {
       const operation = item[method] as Operation | undefined;
@@ -105,9 +150,24 @@ export function loadDocument(service: string): ContractDocument {
     return found;
   };
 
+  const schemes = Object.fromEntries(
+    Object.entries<SecurityScheme>(document.components?.securitySchemes ?? {}).map(
+      ([name, scheme]) => [name, resolve(scheme)],
+    ),
+  );
+  const schema = (value: Schema = {}): Schema => {
+    const { allOf, ...rest } = resolve(value);
+    return allOf ? Object.assign({}, ...allOf.map(schema), rest) : rest;
+  };
+
   return {
     service,
     basePath: document.servers[0].url,
+    operations: [...operations.values()].map((entry) =>
+      documentOperation(entry, document.security, schema),
+    ),
+    schemes,
+    schema,
     pairs: [...operations.values()].flatMap(({ method, path, operation }) =>
       (operation['x-errors'] ?? []).map((code) => ({
         operationId: operation.operationId,
@@ -158,12 +218,9 @@ export function loadDocument(service: string): ContractDocument {
           }
         }
       }
-      const schemes = document.components?.securitySchemes ?? {};
       const [requirement = {}] = operation.security ?? document.security ?? [];
       for (const name of Object.keys(requirement)) {
-        const scheme = resolve<{ type: string; scheme?: string; in?: string; name?: string }>(
-          schemes[name],
-        );
+        const scheme = schemes[name] as SecurityScheme;
         if (scheme.type === 'http') {
           headers.authorization = `${scheme.scheme === 'basic' ? 'Basic' : 'Bearer'} mock-credentials`;
         } else if (scheme.type === 'apiKey' && scheme.in === 'header' && scheme.name) {
@@ -201,6 +258,30 @@ export function loadDocument(service: string): ContractDocument {
       }
       throw new Error(`${operationId} documents no example ${name}`);
     },
+  };
+}
+
+/** An operation as the fuzz run reads it: its first security requirement and content type. */
+function documentOperation(
+  { method, path, operation, parameters }: OperationEntry,
+  defaultSecurity: Operation['security'],
+  schema: (value: Schema | undefined) => Schema,
+): DocumentOperation {
+  const [requirement = {}] = operation.security ?? defaultSecurity ?? [];
+  const [contentType, media] = Object.entries(operation.requestBody?.content ?? {})[0] ?? [];
+  const responses = Object.entries(operation.responses).map(([status, response]) => [
+    status,
+    Object.keys(response.content ?? {}),
+  ]);
+  return {
+    operationId: operation.operationId,
+    method: method.toUpperCase(),
+    path,
+    parameters,
+    security: Object.keys(requirement),
+    requestBody: contentType ? { contentType, schema: schema(media?.schema) } : undefined,
+    responses: Object.fromEntries(responses),
+    errors: operation['x-errors'] ?? [],
   };
 }
 

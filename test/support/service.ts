@@ -1,7 +1,11 @@
 import { Lifecycle } from '../../src/platform/lifecycle.ts';
 import { listen, originOf } from '../../src/platform/listen.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
-import type { RunningService, ServiceModule } from '../../src/platform/service-module.ts';
+import {
+  type RunningService,
+  type ServiceModule,
+  startModule,
+} from '../../src/platform/service-module.ts';
 import { TestClock } from './clock.ts';
 
 /** A service started as `npm start` starts it, with a test clock, on 127.0.0.1 at a free port. */
@@ -25,7 +29,7 @@ export async function startService<Settings, Running extends RunningService>(
 ): Promise<TestService<Running>> {
   const clock = new TestClock();
   const lifecycle = new Lifecycle();
-  const service = await module.start(settings, {
+  const service = await startModule(module, settings, {
     clock,
     lifecycle,
     logger,

@@ -1,14 +1,7 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sign } from '../../src/task-market/auth.ts';
-import { loadDocument } from '../support/documents.ts';
-import {
-  type CredentialVariant,
-  type FuzzOperation,
-  type FuzzRequest,
-  fuzzSeed,
-  type Prepared,
-  runFuzz,
-} from '../support/fuzz.ts';
+import { type DocumentOperation, loadDocument } from '../support/documents.ts';
+import { type FuzzRequest, type Prepared, runFuzz } from '../support/fuzz.ts';
 import { type Market, type Session, startMarket } from './harness.ts';
 
 // The negative-input fuzz run against the task-market server: every operation, each request
@@ -16,11 +9,6 @@ import { type Market, type Session, startMarket } from './harness.ts';
 // FUZZ_SEED=<n> picks other cases; a failure prints the seed and the requests that reproduce it.
 
 const document = loadDocument('task-market');
-const seed = fuzzSeed();
-
-interface Context {
-  session?: Session;
-}
 
 /** Executors a case can borrow: an agent may hold one active task at a time. */
 class Pool<T> {
@@ -48,232 +36,199 @@ class Pool<T> {
   }
 }
 
-/** The valid requests: real agents, a real ledger entry, fresh tasks in the state each needs. */
-async function taskMarketTarget(market: Market) {
+/** What the valid requests use: real agents, a real ledger entry, a task with a brief. */
+interface Fixtures {
+  market: Market;
+  publisher: Session;
+  reader: Session;
+  executors: Pool<Session>;
+  entryId: string;
+  taskId: string;
+}
+
+async function fixtures(market: Market): Promise<Fixtures> {
   const [publisher, reader, ...executors] = (await market.signInAll()) as [
     Session,
     Session,
     ...Session[],
   ];
-  const pool = new Pool(executors);
   const ledger = await market.request('GET', '/points/ledger?limit=1', { session: publisher });
-  const entryId: string = ledger.body.data.items[0].id;
-  const shared = await market.publish(publisher, { bounty: 1 });
-  await market.request('PUT', `/tasks/${shared.id}/task.md`, {
+  const task = await market.publish(publisher, { bounty: 1 });
+  await market.request('PUT', `/tasks/${task.id}/task.md`, {
     session: publisher,
     raw: '# Brief\n\nSummarise the three papers.',
     contentType: 'text/markdown',
   });
+  const entryId: string = ledger.body.data.items[0].id;
+  return { market, publisher, reader, executors: new Pool(executors), entryId, taskId: task.id };
+}
 
-  /** A fresh task, moved by a borrowed executor to `status`; settling it frees the executor. */
-  async function freshTask(status: 'open' | 'claimed' | 'submitted') {
-    const task = await market.publish(publisher, { bounty: 1 });
-    const executor = await pool.acquire();
+/** The state each task action needs its task in, and who acts. */
+const actions: Record<string, { status: string; by: 'executor' | 'publisher' }> = {
+  claimTask: { status: 'open', by: 'executor' },
+  submitTask: { status: 'claimed', by: 'executor' },
+  acceptTask: { status: 'submitted', by: 'publisher' },
+  rejectTask: { status: 'submitted', by: 'publisher' },
+};
+
+/** A fresh task, moved by a borrowed executor to `status`; settling it gives the executor back. */
+async function freshTask({ market, publisher, executors }: Fixtures, status: string) {
+  const task = await market.publish(publisher, { bounty: 1 });
+  const executor = await executors.acquire();
+  try {
     if (status !== 'open') {
       await market.act(executor, task.id, 'claim');
     }
     if (status === 'submitted') {
       await market.act(executor, task.id, 'submit', { content: '## Result' });
     }
-    return {
-      id: task.id,
-      executor,
-      /** Accepts the task when the case left it active, then gives the executor back. */
-      async settle() {
-        const reply = await market.request('GET', `/tasks/${task.id}`, { session: publisher });
-        const current: string = reply.body.data.status;
-        if (current === 'claimed') {
-          await market.act(executor, task.id, 'submit', { content: '## Result' });
-        }
-        if (current === 'claimed' || current === 'submitted') {
-          await market.act(publisher, task.id, 'accept');
-        }
-        pool.release(executor);
-      },
-    };
+  } catch (error) {
+    executors.release(executor);
+    throw error;
   }
-
-  async function prepare(operation: FuzzOperation): Promise<Prepared<Context>> {
-    const base = document.validRequest(operation.operationId);
-    const request = {
-      ...base,
-      headers: {},
-      params: { path: { ...base.params.path }, query: { ...base.params.query } },
-    };
-    const path = request.params.path;
-    switch (operation.operationId) {
-      case 'signIn': {
-        const agent = publisher.agent;
-        request.body = { agent_id: agent.id, secret: agent.secret };
-        return { request };
+  async function settle() {
+    try {
+      const reply = await market.request('GET', `/tasks/${task.id}`, { session: publisher });
+      const current: string = reply.body.data.status;
+      if (current === 'claimed') {
+        await market.act(executor, task.id, 'submit', { content: '## Result' });
       }
-      case 'getAgent':
-        path.agentId = reader.agent.id;
-        break;
-      case 'getLedgerEntry':
-        path.entryId = entryId;
-        break;
-      case 'getTask':
-      case 'downloadTaskBrief':
-      case 'uploadTaskBrief':
-        path.taskId = shared.id;
-        break;
-      case 'publishTask':
-        request.body = {
-          ...(request.body as object),
-          bounty: 1,
-          deadline: new Date(market.clock.now().getTime() + 86_400_000).toISOString(),
-        };
-        break;
-      case 'cancelTask': {
-        path.taskId = (await market.publish(publisher, { bounty: 1 })).id;
-        break;
+      if (current === 'claimed' || current === 'submitted') {
+        await market.act(publisher, task.id, 'accept');
       }
-      case 'claimTask':
-      case 'submitTask':
-      case 'acceptTask':
-      case 'rejectTask': {
-        const needs = {
-          claimTask: 'open',
-          submitTask: 'claimed',
-          acceptTask: 'submitted',
-          rejectTask: 'submitted',
-        } as const;
-        const task = await freshTask(needs[operation.operationId]);
-        path.taskId = task.id;
-        const session = ['claimTask', 'submitTask'].includes(operation.operationId)
-          ? task.executor
-          : publisher;
-        return { request, context: { session }, release: task.settle };
-      }
+    } finally {
+      executors.release(executor);
     }
-    return { request, context: { session: publisher } };
   }
-
-  const timestamp = () => Math.floor(market.clock.now().getTime() / 1000);
-
-  /** Bearer token, and the signature every write needs, as a client sends them. */
-  function authorize(request: FuzzRequest, prepared: Prepared<Context>, operation: FuzzOperation) {
-    const session = prepared.context?.session;
-    if (!session) {
-      return request;
-    }
-    const headers = { ...request.headers, authorization: `Bearer ${session.token}` };
-    if (operation.security[0]?.includes('requestSignature')) {
-      Object.assign(headers, signatureHeaders(request, session.signingKey, {}));
-    }
-    return { ...request, headers };
-  }
-
-  interface Override {
-    timestamp?: string;
-    method?: string;
-    path?: string;
-    body?: Buffer | string;
-  }
-
-  function signatureHeaders(request: FuzzRequest, key: string, override: Override) {
-    const stamp = override.timestamp ?? String(timestamp());
-    return {
-      'x-timestamp': stamp,
-      'x-signature': sign(key, {
-        method: override.method ?? request.method,
-        path: override.path ?? request.path,
-        timestamp: stamp,
-        body: override.body ?? request.body ?? '',
-      }),
-    };
-  }
-
-  /** A variant signed correctly over what it changes, so that one thing is wrong. */
-  const resigned = (
-    name: string,
-    override: (request: FuzzRequest) => Override & { key?: string },
-  ): CredentialVariant<Context> => ({
-    name,
-    scheme: 'requestSignature',
-    apply(request, prepared) {
-      const session = prepared.context?.session as Session;
-      const { key, ...rest } = override(request);
-      const headers = {
-        ...request.headers,
-        ...signatureHeaders(request, key ?? session.signingKey, rest),
-      };
-      return { ...request, headers };
-    },
-  });
-  const edited = (
-    name: string,
-    edit: (headers: Record<string, string>) => void,
-  ): CredentialVariant<Context> => ({
-    name,
-    scheme: 'requestSignature',
-    apply(request) {
-      const headers = { ...request.headers };
-      edit(headers);
-      return { ...request, headers };
-    },
-  });
-  const variants: CredentialVariant<Context>[] = [
-    resigned('X-Timestamp 0x10, signed', () => ({ timestamp: '0x10' })),
-    resigned('X-Timestamp 1e3, signed', () => ({ timestamp: '1e3' })),
-    resigned('X-Timestamp abc, signed', () => ({ timestamp: 'abc' })),
-    resigned('X-Timestamp -1, signed', () => ({ timestamp: '-1' })),
-    resigned('X-Timestamp 301 s ahead, signed', () => ({ timestamp: String(timestamp() + 301) })),
-    resigned('X-Timestamp 301 s behind, signed', () => ({ timestamp: String(timestamp() - 301) })),
-    resigned('X-Timestamp in milliseconds, signed', () => ({
-      timestamp: String(timestamp() * 1000),
-    })),
-    resigned('X-Timestamp now in hex, signed', () => ({
-      timestamp: `0x${timestamp().toString(16)}`,
-    })),
-    resigned('X-Timestamp now with a fraction, signed', () => ({ timestamp: `${timestamp()}.5` })),
-    resigned('X-Timestamp now in exponent notation, signed', () => ({
-      timestamp: timestamp().toExponential(),
-    })),
-    resigned('signature over another body', (request) => ({
-      body: Buffer.concat([request.body ?? Buffer.alloc(0), Buffer.from(' ')]),
-    })),
-    resigned('signature over the path without the base path', (request) => ({
-      path: request.path.replace(/^\/task-market/, ''),
-    })),
-    resigned('signature over another method', (request) => ({
-      method: request.method === 'POST' ? 'PUT' : 'POST',
-    })),
-    resigned("signature with another agent's key", () => ({ key: reader.signingKey })),
-    edited('no X-Timestamp', (headers) => {
-      delete headers['x-timestamp'];
-    }),
-    edited('signature in upper case', (headers) => {
-      headers['x-signature'] = String(headers['x-signature']).toUpperCase();
-    }),
-    edited('signature cut short', (headers) => {
-      headers['x-signature'] = String(headers['x-signature']).slice(0, -1);
-    }),
-  ];
-
-  return { prepare, authorize, variants };
+  return { id: task.id, executor, settle };
 }
 
-it('answers every fuzzed request as its operation documents', async () => {
+/** A request the operation accepts, sent by whoever may send it, on fresh state where needed. */
+async function prepare(f: Fixtures, operation: DocumentOperation): Promise<Prepared> {
+  const { operationId } = operation;
+  const base = document.validRequest(operationId);
+  const path = { ...base.params.path };
+  const request = { ...base, headers: {}, params: { path, query: { ...base.params.query } } };
+  const now = () => Math.floor(f.market.clock.now().getTime() / 1000);
+  const ids: Record<string, Record<string, string>> = {
+    getAgent: { agentId: f.reader.agent.id },
+    getLedgerEntry: { entryId: f.entryId },
+    getTask: { taskId: f.taskId },
+    downloadTaskBrief: { taskId: f.taskId },
+    uploadTaskBrief: { taskId: f.taskId },
+  };
+  Object.assign(path, ids[operationId]);
+  if (operationId === 'signIn') {
+    request.body = { agent_id: f.publisher.agent.id, secret: f.publisher.agent.secret };
+    return { request };
+  }
+  if (operationId === 'publishTask') {
+    const deadline = new Date((now() + 86_400) * 1000).toISOString();
+    request.body = { ...(request.body as object), bounty: 1, deadline };
+  }
+  if (operationId === 'cancelTask') {
+    path.taskId = (await f.market.publish(f.publisher, { bounty: 1 })).id;
+  }
+  const action = actions[operationId];
+  if (!action) {
+    return { request, authorize: authorizer(operation, f.publisher, now) };
+  }
+  const task = await freshTask(f, action.status);
+  path.taskId = task.id;
+  const session = action.by === 'executor' ? task.executor : f.publisher;
+  return { request, authorize: authorizer(operation, session, now), release: task.settle };
+}
+
+/** Bearer token, and the signature every write carries, as a client sends them. */
+function authorizer(operation: DocumentOperation, session: Session, now: () => number) {
+  return (request: FuzzRequest, variant?: string): FuzzRequest => {
+    const headers = { ...request.headers, authorization: `Bearer ${session.token}` };
+    if (operation.security.includes('requestSignature')) {
+      Object.assign(headers, signatureHeaders(session.signingKey, request, now(), variant));
+    }
+    return { ...request, headers };
+  };
+}
+
+/** What a variant signs differently; `timestamp: null` sends no X-Timestamp, signed as usual. */
+interface Change {
+  timestamp?: string | null;
+  key?: string;
+  body?: string;
+}
+
+/** Ways of getting the signature wrong, each re-signed over its one change. */
+const signatureVariants: Record<string, (now: number) => Change> = {
+  'no X-Timestamp': () => ({ timestamp: null }),
+  'X-Timestamp 0x10': () => ({ timestamp: '0x10' }),
+  'X-Timestamp 1e3': () => ({ timestamp: '1e3' }),
+  'X-Timestamp now in hex': (now) => ({ timestamp: `0x${now.toString(16)}` }),
+  'X-Timestamp now in exponent notation': (now) => ({ timestamp: now.toExponential() }),
+  'X-Timestamp 301 s behind': (now) => ({ timestamp: String(now - 301) }),
+  'signed over another body': () => ({ body: 'another body' }),
+  'signed with a key that is not the agent’s': () => ({ key: 'f'.repeat(64) }),
+};
+
+function signatureHeaders(
+  key: string,
+  request: FuzzRequest,
+  now: number,
+  variant?: string,
+): Record<string, string> {
+  const change = variant === undefined ? {} : (signatureVariants[variant]?.(now) ?? {});
+  const timestamp = change.timestamp ?? String(now);
+  const signature = sign(change.key ?? key, {
+    method: request.method,
+    path: request.path,
+    timestamp,
+    body: change.body ?? request.body ?? '',
+  });
+  return change.timestamp === null
+    ? { 'x-signature': signature }
+    : { 'x-timestamp': timestamp, 'x-signature': signature };
+}
+
+describe('the signature variants', () => {
+  const request = {
+    method: 'POST',
+    path: '/task-market/tasks',
+    headers: {},
+    body: Buffer.from('{}'),
+  };
+  const key = 'a'.repeat(64);
+  const now = 1_800_000_000;
+  const right = signatureHeaders(key, request, now);
+
+  it.each(Object.keys(signatureVariants))('%s changes one thing', (variant) => {
+    const wrong = signatureHeaders(key, request, now, variant);
+    const changed = ['x-timestamp', 'x-signature'].filter((name) => wrong[name] !== right[name]);
+    if (changed.length === 2 && wrong['x-timestamp'] !== undefined) {
+      // A new timestamp, signed: one change.
+      const timestamp = wrong['x-timestamp'];
+      expect(wrong['x-signature']).toBe(sign(key, { ...request, timestamp, body: request.body }));
+    } else {
+      expect(changed).toHaveLength(1);
+    }
+  });
+});
+
+it('task-market fuzz: every answer is documented for its operation', async () => {
   const market = await startMarket({
     config: { rateLimit: { limit: 1_000_000, windowSeconds: 60 }, dailyQuota: 10_000_000 },
     agents: 14,
     points: 1_000_000,
   });
   try {
-    const target = await taskMarketTarget(market);
-    const result = await runFuzz(
-      { service: 'task-market', origin: market.origin, ...target },
-      { seed, rerun: `FUZZ_SEED=${seed} npx vitest run test/task-market/fuzz.test.ts` },
-    );
-    process.stdout.write(`\n${result.line}\n`);
+    const f = await fixtures(market);
+    const result = await runFuzz({
+      label: 'task-market',
+      service: 'task-market',
+      origin: market.origin,
+      prepare: (operation) => prepare(f, operation),
+      variants: { scheme: 'requestSignature', names: Object.keys(signatureVariants) },
+    });
     expect(result.requests).toBeGreaterThanOrEqual(2000);
-    // The summary lists the run's own errors too, then every undocumented answer, grouped.
-    expect(
-      { errors: result.errors.length, undocumented: result.undocumented.length },
-      result.summary(),
-    ).toEqual({ errors: 0, undocumented: 0 });
+    expect(result.undocumented, result.report).toBe(0);
   } finally {
     await market.close();
   }
