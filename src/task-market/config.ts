@@ -14,9 +14,17 @@ export interface TaskMarketConfig {
   signatureToleranceSeconds: number;
   /** Requests per agent (per client address for sign-in) in each window. */
   rateLimit: { limit: number; windowSeconds: number };
+  /** Requests per client address in each window, counted before anything else is done. */
+  clientRateLimit: { limit: number; windowSeconds: number };
+  /** Failed sign-ins per agent in each window; past it, its sign-ins are refused until the next. */
+  signInFailures: { limit: number; windowSeconds: number };
   /** Authenticated calls per agent per UTC day. */
   dailyQuota: number;
-  /** How often overdue tasks are expired. */
+  /** How long a publisher has to accept or reject a submission before it is accepted for them. */
+  decisionWindowSeconds: number;
+  /** Tasks an agent may have open (published, not yet claimed) at once. */
+  maxOpenTasks: number;
+  /** How often overdue tasks are expired and undecided submissions settled. */
   expirySweepSeconds: number;
 }
 
@@ -30,7 +38,17 @@ export function taskMarketConfig(env: NodeJS.ProcessEnv = process.env): TaskMark
     tokenTtlSeconds: read.positive('TASK_MARKET_TOKEN_TTL_SECONDS', 3600),
     signatureToleranceSeconds: 300,
     rateLimit: { limit: read.positive('TASK_MARKET_RATE_LIMIT', 600), windowSeconds: 60 },
+    clientRateLimit: {
+      limit: read.positive('TASK_MARKET_CLIENT_RATE_LIMIT', 1200),
+      windowSeconds: 60,
+    },
+    signInFailures: {
+      limit: read.positive('TASK_MARKET_SIGNIN_FAILURES', 5),
+      windowSeconds: 900,
+    },
     dailyQuota: read.positive('TASK_MARKET_DAILY_QUOTA', 100_000),
+    decisionWindowSeconds: read.positive('TASK_MARKET_DECISION_WINDOW_SECONDS', 3 * 86_400),
+    maxOpenTasks: read.positive('TASK_MARKET_MAX_OPEN_TASKS', 100),
     expirySweepSeconds: read.positive('TASK_MARKET_EXPIRY_SWEEP_SECONDS', 15),
   };
 }
