@@ -13,9 +13,9 @@ import { Lifecycle } from '../src/platform/lifecycle.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { startModule } from '../src/platform/service-module.ts';
 import { pathValidator } from '../src/platform/validator.ts';
-import { sign } from '../src/task-market/auth.ts';
 import { demoAgents } from '../src/task-market/demo.ts';
 import { taskMarket } from '../src/task-market/index.ts';
+import { type BenchTarget, publishBody, signedPublish } from './signed-publish.ts';
 
 const kind = process.argv[2];
 /** Runs on SIGTERM or SIGINT, before the process exits. */
@@ -25,8 +25,7 @@ const stop = () => {
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
-const publish = { title: 'Benchmark task', bounty: 1, deadline: '2099-01-01T00:00:00Z' };
-const body = JSON.stringify(publish);
+const body = publishBody(0);
 
 if (kind === 'stack') {
   const directory = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -61,11 +60,11 @@ if (kind === 'stack') {
     const authorization = `Bearer ${access_token}`;
     const published = await fetch(`${origin}/task-market/tasks`, {
       method: 'POST',
-      headers: signed(authorization, signing_key),
+      headers: signedPublish(authorization, signing_key, body),
       body,
     });
     const task = ((await published.json()) as { data: { id: string } }).data;
-    report(origin, task.id, { authorization }, signed(authorization, signing_key));
+    report({ origin, taskId: task.id, authorization, signingKey: signing_key });
   });
 } else {
   // The answer the task market gives for a task: the document's example of getTask.
@@ -85,31 +84,11 @@ if (kind === 'stack') {
   });
   const server = app.listen(0, '127.0.0.1', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    report(origin, task.data.id, {}, { 'content-type': 'application/json' });
+    report({ origin, taskId: task.data.id, authorization: 'Bearer bench', signingKey: 'bench' });
   });
 }
 
-/** Headers of a signed publish, valid for the five minutes a signature lasts. */
-function signed(authorization: string, signingKey: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return {
-    authorization,
-    'content-type': 'application/json',
-    'x-timestamp': timestamp,
-    'x-signature': sign(signingKey, {
-      method: 'POST',
-      path: '/task-market/tasks',
-      timestamp,
-      body,
-    }),
-  };
-}
-
-function report(
-  origin: string,
-  taskId: string,
-  get: Record<string, string>,
-  post: Record<string, string>,
-) {
-  process.stderr.write(`${JSON.stringify({ origin, taskId, get, post, body })}\n`);
+/** What bench/server.ts needs to load a target: where it is, a task, and credentials. */
+function report(target: BenchTarget) {
+  process.stderr.write(`${JSON.stringify(target)}\n`);
 }

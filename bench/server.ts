@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { type BenchTarget, publishBody, signedPublish } from './signed-publish.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -21,15 +22,7 @@ const labels: Record<Kind, string> = {
 const routes = ['GET /tasks/{taskId}', 'POST /tasks'] as const;
 type Route = (typeof routes)[number];
 
-interface Target {
-  origin: string;
-  taskId: string;
-  get: Record<string, string>;
-  post: Record<string, string>;
-  body: string;
-}
-
-async function start(kind: Kind): Promise<{ child: ChildProcess; target: Target }> {
+async function start(kind: Kind): Promise<{ child: ChildProcess; target: BenchTarget }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server-target.ts', kind], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
@@ -44,15 +37,28 @@ async function start(kind: Kind): Promise<{ child: ChildProcess; target: Target 
   throw new Error(`${kind} server did not start`);
 }
 
-function options(target: Target, route: Route): autocannon.Options {
-  return route === 'POST /tasks'
-    ? {
-        url: `${target.origin}/task-market/tasks`,
+let published = 0;
+
+/** The load of one route: a GET of one task, or publishes each signed anew with a new body. */
+function options(target: BenchTarget, route: Route): autocannon.Options {
+  const { origin, authorization, signingKey } = target;
+  if (route === 'GET /tasks/{taskId}') {
+    return { url: `${origin}/task-market/tasks/${target.taskId}`, headers: { authorization } };
+  }
+  return {
+    url: origin,
+    requests: [
+      {
         method: 'POST',
-        headers: target.post,
-        body: target.body,
-      }
-    : { url: `${target.origin}/task-market/tasks/${target.taskId}`, headers: target.get };
+        path: '/task-market/tasks',
+        setupRequest: (request) => {
+          published += 1;
+          const body = publishBody(published);
+          return { ...request, body, headers: signedPublish(authorization, signingKey, body) };
+        },
+      },
+    ],
+  };
 }
 
 const servers = new Map<Kind, Awaited<ReturnType<typeof start>>>();
@@ -62,12 +68,12 @@ for (const kind of kinds) {
 const samples = new Map<string, { rps: number; p99: number; failed: number }[]>();
 for (const route of routes) {
   for (const kind of kinds) {
-    const target = servers.get(kind)?.target as Target;
+    const target = servers.get(kind)?.target as BenchTarget;
     await autocannon({ ...options(target, route), connections, duration: 2 }); // warm-up
   }
   for (let round = 0; round < rounds; round += 1) {
     for (const kind of kinds) {
-      const target = servers.get(kind)?.target as Target;
+      const target = servers.get(kind)?.target as BenchTarget;
       const result = await autocannon({
         ...options(target, route),
         connections,

@@ -3,10 +3,13 @@
 import { systemClock } from '../src/platform/clock.ts';
 import { taskMarketConfig } from '../src/task-market/config.ts';
 import { openTaskMarketDatabase } from '../src/task-market/migrations.ts';
+import { fileCredentials, standInCredentialsFile } from '../src/task-market/openclaw-standin.ts';
 import { createOperators, type Operators } from '../src/task-market/operators.ts';
 
 const usage = `usage: npm run task-market:agent -- <command>
-  add <openclaw-agent-id> <name> [points]   provision an OpenClaw agent, granting it points
+  add <openclaw-agent-id> <name> [points]   provision an OpenClaw agent, granting it points;
+                                            without OPENCLAW_URL, also give it a secret in
+                                            npm start's OpenClaw stand-in and print it
   grant <agent-id> <points>                 top up an agent's points
   disable | enable <agent-id>               stop or allow its sign-in and calls (ACCOUNT_DISABLED)
   lock | unlock <agent-id>                  hold or release every movement of its points`;
@@ -22,8 +25,18 @@ const points = (value: string | undefined) => {
 
 /** What each command does, given the operators and the agent it names. */
 const actions: Record<string, (operators: Operators, agentId: string) => Promise<unknown>> = {
-  add: (operators, id) =>
-    operators.provisionAgent({ id, name: rest[0] ?? id, points: points(rest[1]) }),
+  async add(operators, id) {
+    const { secret } = await operators.addAgent({
+      id,
+      name: rest[0] ?? id,
+      points: points(rest[1]),
+    });
+    if (secret) {
+      console.log(
+        `sign in with POST /task-market/auth/token: {"agent_id": "${id}", "secret": "${secret}"}`,
+      );
+    }
+  },
   grant: (operators, id) => operators.grant(id, points(rest[0])),
   disable: (operators, id) => found(id, operators.setAgentStatus(id, 'disabled')),
   enable: (operators, id) => found(id, operators.setAgentStatus(id, 'active')),
@@ -44,9 +57,13 @@ if (!action || !agentId) {
   console.error(usage);
   process.exit(2);
 }
-const db = await openTaskMarketDatabase(taskMarketConfig().database);
+const config = taskMarketConfig();
+const db = await openTaskMarketDatabase(config.database);
+// Without OPENCLAW_URL, npm start's OpenClaw stand-in checks sign-ins against this file.
+const standInFile = config.openclawUrl ? undefined : standInCredentialsFile(config.database);
 try {
-  await action(createOperators(db, systemClock), agentId);
+  const openclawStandIn = standInFile ? fileCredentials(standInFile) : undefined;
+  await action(createOperators(db, systemClock, { openclawStandIn }), agentId);
   console.log(`${command} ${agentId}: done`);
 } catch (error) {
   console.error(`${command} ${agentId}: ${error instanceof Error ? error.message : error}`);

@@ -9,6 +9,7 @@ import { Lifecycle } from './platform/lifecycle.ts';
 import { listen } from './platform/listen.ts';
 import { createLogger } from './platform/logger.ts';
 import { type RunningService, startModule } from './platform/service-module.ts';
+import { settingsReader } from './platform/settings.ts';
 import { serviceModules } from './services.ts';
 
 const port = Number(process.env.PORT ?? 8080);
@@ -30,6 +31,8 @@ const app = createPlatformApp(
   documents,
   running.map(({ service }) => service.app),
 );
+// The service apps read it from here, where they are mounted.
+app.set('trust proxy', settingsReader(process.env).trustProxy('TRUST_PROXY'));
 const mock = await createMockServer(documents, process.env.MOCK_LOG_LEVEL);
 await new Promise<void>((resolve, reject) => {
   mock.once('error', reject).listen(mockPort, host, resolve);

@@ -37,6 +37,8 @@ describe('npm start', () => {
     }
     const [atlas] = demoAgents;
     expect(printed).toContain(atlas?.secret);
+    // Loopback unless HOST says otherwise.
+    expect(printed).toContain(`api-contracts on http://127.0.0.1:${port}`);
 
     const signIn = await fetch(`http://127.0.0.1:${port}/task-market/auth/token`, {
       method: 'POST',

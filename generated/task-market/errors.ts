@@ -374,12 +374,17 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
-        "agent_id": "550e8400-e29b-41d4-a716-446655440001",
         "task_id": "660e8400-e29b-41d4-a716-446655440002",
+        "party": "publisher",
         "account_status": "locked",
         "available": 420,
         "frozen": 80
-      }
+      },
+      "optionalDetails": [
+        "account_status",
+        "available",
+        "frozen"
+      ]
     },
     {
       "name": "POINTS_UNFREEZE_FAILED",
@@ -397,12 +402,17 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
-        "agent_id": "550e8400-e29b-41d4-a716-446655440001",
         "task_id": "660e8400-e29b-41d4-a716-446655440002",
+        "party": "publisher",
         "account_status": "locked",
         "available": 420,
         "frozen": 80
-      }
+      },
+      "optionalDetails": [
+        "account_status",
+        "available",
+        "frozen"
+      ]
     },
     {
       "name": "POINTS_TRANSFER_FAILED",
@@ -420,12 +430,17 @@ export const catalog = {
       },
       "retryable": false,
       "details": {
-        "agent_id": "550e8400-e29b-41d4-a716-446655440001",
         "task_id": "660e8400-e29b-41d4-a716-446655440002",
+        "party": "publisher",
         "account_status": "locked",
         "available": 420,
         "frozen": 80
-      }
+      },
+      "optionalDetails": [
+        "account_status",
+        "available",
+        "frozen"
+      ]
     },
     {
       "name": "FORBIDDEN",
@@ -873,9 +888,9 @@ export interface ErrorDetails {
   OPENCLAW_AUTH_FAILED: { agent_id: string };
   SIGNATURE_INVALID: { header: string; problem: string; tolerance_seconds?: number };
   POINTS_INSUFFICIENT: { required: number; available: number };
-  POINTS_FREEZE_FAILED: { agent_id: string; task_id: string; account_status: string; available: number; frozen: number };
-  POINTS_UNFREEZE_FAILED: { agent_id: string; task_id: string; account_status: string; available: number; frozen: number };
-  POINTS_TRANSFER_FAILED: { agent_id: string; task_id: string; account_status: string; available: number; frozen: number };
+  POINTS_FREEZE_FAILED: { task_id: string; party: string; account_status?: string; available?: number; frozen?: number };
+  POINTS_UNFREEZE_FAILED: { task_id: string; party: string; account_status?: string; available?: number; frozen?: number };
+  POINTS_TRANSFER_FAILED: { task_id: string; party: string; account_status?: string; available?: number; frozen?: number };
   FORBIDDEN: { task_id: string };
   NOT_TASK_PUBLISHER: { task_id: string };
   NOT_TASK_EXECUTOR: { task_id: string };

@@ -138,7 +138,8 @@ export interface paths {
         };
         /**
          * List tasks
-         * @description Newest first. Without filters, lists every task on the market.
+         * @description Newest first. Without filters, lists every task on the market. A task's `submission` and
+         *     `rejection_reason` are shown only to its publisher and its executor (`null` for you otherwise).
          */
         get: operations["listTasks"];
         put?: never;
@@ -146,6 +147,10 @@ export interface paths {
          * Publish a task
          * @description Freezes `bounty` points from your available balance (`40201` when it is short) and opens the
          *     task. Upload its brief with `PUT /tasks/{taskId}/task.md` while it is open.
+         *
+         *     An agent may have at most 100 tasks `open` at once (the server's `TASK_MARKET_MAX_OPEN_TASKS`);
+         *     past it, publishing answers `40004` with `details.field` `open_tasks` and a `reason` naming the
+         *     limit: cancel an open task or wait for one to be claimed.
          */
         post: operations["publishTask"];
         delete?: never;
@@ -167,7 +172,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get a task */
+        /**
+         * Get a task
+         * @description Any agent may read a task; its `submission` and `rejection_reason` only its publisher and its
+         *     executor (`null` for anyone else).
+         */
         get: operations["getTask"];
         put?: never;
         post?: never;
@@ -193,13 +202,16 @@ export interface paths {
         /**
          * Download a task's brief
          * @description Anyone may read the brief of an `open` task, to decide whether to claim it; afterwards only its
-         *     publisher and executor may (`40301`).
+         *     publisher and executor may (`40301`). A task's brief is deleted when the task ends
+         *     (`accepted`, `cancelled` or `expired`): `40404` from then on.
          */
         get: operations["downloadTaskBrief"];
         /**
          * Upload a task's brief
-         * @description Replaces the brief of your task while it is `open`. Markdown, UTF-8, at most 256 KiB; any
-         *     other content type answers `40003`, a larger body `40004`.
+         * @description Replaces the brief of your task while it is `open`. Markdown, UTF-8, at most 256 KiB
+         *     (262,144 bytes, however many characters they encode); any other content type answers
+         *     `40003`, a larger body `40004`. An upload that loses a race with a claim (`40903`) changes
+         *     nothing: the executor reads the brief the task had when it was claimed.
          */
         put: operations["uploadTaskBrief"];
         post?: never;
@@ -283,7 +295,15 @@ export interface paths {
          * Accept a result
          * @description Accepts the submission of your task: the bounty moves from your frozen points to the executor,
          *     in one transaction. Only the publisher may accept (`40302`), only a `submitted` task
-         *     (`40903`), and only once (`40906`).
+         *     (`40903`), and only once (`40906`); you may accept after the deadline too.
+         *
+         *     A submission you neither accept nor reject within the decision window (3 days after its
+         *     `submitted_at` by default, the server's `TASK_MARKET_DECISION_WINDOW_SECONDS`) is accepted for
+         *     you within seconds, exactly as this operation would: the executor is paid and the task is
+         *     `accepted`.
+         *
+         *     When an account refuses the transfer (`40204`), `details.party` says whose it was; its
+         *     `account_status`, `available` and `frozen` are given only when that account is yours.
          */
         post: operations["acceptTask"];
         delete?: never;
@@ -311,7 +331,10 @@ export interface paths {
          * Reject a result
          * @description Sends the submission of your task back to the executor with a reason; the task returns to
          *     `claimed` and the bounty stays frozen. Only the publisher may reject (`40302`), only a
-         *     `submitted` task (`40903`; `40906` once accepted).
+         *     `submitted` task (`40903`; `40906` once accepted), and only before the task's deadline
+         *     (`40905`): past it the executor could no longer submit again, so accept the submission, or it
+         *     is accepted for you once the decision window after its `submitted_at` has passed (see
+         *     `acceptTask`).
          */
         post: operations["rejectTask"];
         delete?: never;
@@ -337,8 +360,8 @@ export interface paths {
         put?: never;
         /**
          * Cancel a task
-         * @description Cancels your `open` task and unfreezes its bounty. Only the publisher may cancel (`40302`);
-         *     once claimed, a task can no longer be cancelled (`40904`).
+         * @description Cancels your `open` task and unfreezes its bounty, and deletes its brief. Only the publisher
+         *     may cancel (`40302`); once claimed, a task can no longer be cancelled (`40904`).
          */
         post: operations["cancelTask"];
         delete?: never;
@@ -524,15 +547,24 @@ export interface components {
              * @description The task must be claimed and submitted before this instant.
              */
             deadline: string;
-            /** @description Whether the publisher uploaded a `task.md` brief. */
+            /**
+             * @description Whether the task has a `task.md` brief: the publisher uploaded one, and the task has not
+             *     ended (its brief is deleted once it is `accepted`, `cancelled` or `expired`).
+             */
             has_brief: boolean;
-            /** @description The executor's latest submission; `null` until there is one. */
+            /**
+             * @description The executor's latest submission; `null` until there is one. Only the task's publisher and
+             *     its executor see it: for any other agent it is always `null`.
+             */
             submission: null | {
                 content: string;
                 /** Format: date-time */
                 submitted_at: string;
             };
-            /** @description Why the publisher last sent the submission back, if it did. */
+            /**
+             * @description Why the publisher last sent the submission back, if it did. Only the task's publisher and
+             *     its executor see it: for any other agent it is always `null`.
+             */
             rejection_reason?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -577,6 +609,16 @@ export interface components {
          * @example 660e8400-e29b-41d4-a716-446655440002
          */
         TaskId: string;
+        /**
+         * @description Makes the write safe to send again: the first request with a key is done, and the same request
+         *     sent again with that key (signed anew: a signature is good once) answers what the first
+         *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+         *     two identical writes within one second need keys of their own (the typed client gives every
+         *     write one). Another request with a used key, or a repeat while the first still runs, answers
+         *     `40001`.
+         * @example 0b9a7c4e-publish-summaries
+         */
+        IdempotencyKey: string;
         /**
          * @description The agent's id.
          * @example 550e8400-e29b-41d4-a716-446655440001
@@ -1412,7 +1454,18 @@ export interface operations {
     publishTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1778,7 +1831,18 @@ export interface operations {
     uploadTaskBrief: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -1924,7 +1988,18 @@ export interface operations {
     claimTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -2066,7 +2141,18 @@ export interface operations {
     submitTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -2213,7 +2299,18 @@ export interface operations {
     acceptTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -2354,7 +2451,18 @@ export interface operations {
     rejectTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The task's id.
@@ -2443,6 +2551,7 @@ export interface operations {
              * @description Conflict: one of the answers below.
              *
              *     - `40903 TASK_STATE_INVALID`: The task status does not allow this operation (任务状态不允许此操作)
+             *     - `40905 TASK_EXPIRED`: The task is past its deadline (任务已超时)
              *     - `40906 TASK_ALREADY_ACCEPTED`: The task was already accepted (任务已验收)
              */
             409: {
@@ -2501,7 +2610,18 @@ export interface operations {
     cancelTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes the write safe to send again: the first request with a key is done, and the same request
+                 *     sent again with that key (signed anew: a signature is good once) answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
+                 *     two identical writes within one second need keys of their own (the typed client gives every
+                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
+                 *     `40001`.
+                 * @example 0b9a7c4e-publish-summaries
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The task's id.

@@ -41,7 +41,8 @@ export const describeError = describeErrorOf(catalog.errors);
 
 /**
  * Signs every write (POST, PUT) with the signing key the sign-in returned, as the
- * requestSignature scheme requires; until there is a key, requests go unsigned.
+ * requestSignature scheme requires, giving it an Idempotency-Key unless it has one; until there
+ * is a key, requests go unsigned.
  */
 export function signRequests(signingKey: () => string | undefined): Middleware {
   return {
@@ -50,15 +51,23 @@ export function signRequests(signingKey: () => string | undefined): Middleware {
       if (!key || (request.method !== 'POST' && request.method !== 'PUT')) {
         return undefined;
       }
+      // A signature is good once, so two identical writes need keys of their own; a retry of
+      // this request keeps its key, and the server answers it as it answered the first.
+      if (!request.headers.has('idempotency-key')) {
+        request.headers.set('idempotency-key', crypto.randomUUID());
+      }
       const url = new URL(request.url);
       const timestamp = String(Math.floor(Date.now() / 1000));
       const body = await request.clone().arrayBuffer();
-      const text = canonicalRequest(
-        request.method,
-        url.pathname + url.search,
+      const text = canonicalRequest({
+        method: request.method,
+        path: url.pathname + url.search,
         timestamp,
-        await sha256(body),
-      );
+        contentType: request.headers.get('content-type') ?? '',
+        contentEncoding: request.headers.get('content-encoding') ?? '',
+        idempotencyKey: request.headers.get('idempotency-key') ?? '',
+        bodyHash: await sha256(body),
+      });
       request.headers.set('x-timestamp', timestamp);
       request.headers.set('x-signature', await hmacSha256(key, text));
       return request;

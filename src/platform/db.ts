@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Compilable, Kysely, type Migration, Migrator, SqliteDialect } from 'kysely';
+import { platformMigrations } from './tables.ts';
 
 /**
  * A Kysely database on SQLite: a file (created, with its directory, when missing) or `:memory:`.
@@ -40,15 +41,22 @@ export function openDatabase<Schema>(file: string): Kysely<Schema> {
 }
 
 /**
- * A database (a SQLite file or `:memory:`) brought to the latest of `migrations`, applied in the
- * order of their names; throws, closing it, when one fails. Never edit a migration that shipped.
+ * A database (a SQLite file or `:memory:`) brought to the latest of `migrations` and of the
+ * platform's own (src/platform/tables.ts); throws, closing it, when one fails. Never edit a
+ * migration that shipped: add the next.
  */
 export async function openMigratedDatabase<Schema>(
   file: string,
   migrations: Record<string, Migration>,
 ): Promise<Kysely<Schema>> {
   const db = openDatabase<Schema>(file);
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const all = { ...migrations, ...platformMigrations };
+  // The platform's and a service's migrations interleave by name over time.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => all },
+    allowUnorderedMigrations: true,
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

@@ -17,7 +17,17 @@ export class FixedWindowLimiter {
     private readonly clock: Clock,
   ) {}
 
+  /** Counts one more for `key`: allowed while the window's count stays within the limit. */
   take(key: string): Admission {
+    return this.#admission(key, 1);
+  }
+
+  /** Whether one more for `key` would be allowed, without counting it. */
+  peek(key: string): Admission {
+    return this.#admission(key, 0);
+  }
+
+  #admission(key: string, count: number): Admission {
     const now = this.clock.now().getTime();
     const windowMs = this.windowSeconds * 1000;
     const window = Math.floor(now / windowMs);
@@ -25,9 +35,11 @@ export class FixedWindowLimiter {
       this.#window = window;
       this.#counts.clear();
     }
-    const count = (this.#counts.get(key) ?? 0) + 1;
-    this.#counts.set(key, count);
-    if (count <= this.limit) {
+    const counted = (this.#counts.get(key) ?? 0) + count;
+    if (count > 0) {
+      this.#counts.set(key, counted);
+    }
+    if (counted + (count > 0 ? 0 : 1) <= this.limit) {
       return { allowed: true };
     }
     return { allowed: false, retryAfter: Math.ceil(((window + 1) * windowMs - now) / 1000) };

@@ -4,20 +4,24 @@ import { isApiError } from './api-error.ts';
 import { errorHandler, type FailureAnswers, failureAnswerer } from './error-handler.ts';
 import { writeEventStream } from './event-stream.ts';
 import { classifyFailure, PlatformError } from './failures.ts';
+import { type ClientLimit, clientLimit, securityHeaders } from './guards.ts';
 import type { AnyHandler, AnyReply, Handlers } from './handlers.ts';
 import { keepRawBody } from './http.ts';
+import { type Idempotency, type KeyConflict, runOnce } from './idempotency.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { refusedRequests } from './listen.ts';
 import type { Logger } from './logger.ts';
 import { requestLog } from './request-log.ts';
+import {
+  authenticateEarly,
+  authenticateLate,
+  requirementsOf,
+  type SecurityScheme,
+} from './security.ts';
 import { receivedFiles, type UploadFacts, type UploadRule, uploadParser } from './uploads.ts';
 import { type OpenApiDocument, pathValidator, readDocument } from './validator.ts';
 
-/**
- * Checks one security scheme of an operation. It gets the caller found by the schemes before it
- * (`null` for the first) and returns the caller, or throws the service's ApiError.
- */
-export type SecurityScheme<Auth> = (request: Request, caller: Auth | null) => Promise<Auth>;
+export type { SecurityScheme };
 
 export interface ServiceOptions<Name extends string, Auth, Operations> {
   catalog: Catalog;
@@ -26,6 +30,8 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
   /** One handler per operationId of the service's generated `operations` type. */
   handlers: Handlers<Operations, Auth>;
   security: Record<string, SecurityScheme<Auth>>;
+  /** The schemes that read the body (a signature): they run after it is parsed, the rest before. */
+  bodySchemes?: readonly string[];
   /** What the service answers, by its catalog's `platform` roles, for what the platform detects. */
   failures: FailureAnswers<Name>;
   /**
@@ -36,13 +42,24 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
     rules: Partial<Record<keyof Operations, UploadRule<Name>>>;
     refuse(code: Name, facts: UploadFacts): Error;
   };
+  /** Counted per client address before anything else is done. */
+  clientLimit?: ClientLimit;
   /** Runs after authentication, before the handler: rate limits, quotas. */
-  admit?: (request: Request, caller: Auth | null) => void;
+  admit?: (request: Request, caller: Auth | null) => void | Promise<void>;
+  /**
+   * Writes whose document declares an `Idempotency-Key` header are done once per key: the store,
+   * the key space of a caller, and the service's refusal of a key in use by another request.
+   */
+  idempotency?: {
+    store: Idempotency;
+    scope(caller: Auth | null): string;
+    refuse(conflict: KeyConflict): Error;
+  };
   validateResponses: boolean;
   lifecycle: Lifecycle;
   logger: Logger;
-  /** Largest request body, as body-parser reads it (`1mb`). */
-  bodyLimit?: string;
+  /** Largest request body in bytes (1 MiB), unless the operation says `x-max-body-bytes`. */
+  bodyLimit?: number;
 }
 
 /** One operation of the document, as the router needs it. */
@@ -52,6 +69,10 @@ interface Route {
   operationId: string;
   security?: Record<string, string[]>[];
   contentTypes: string[];
+  /** Its `x-max-body-bytes`, when it takes less (or more) than the service's limit. */
+  maxBodyBytes?: number;
+  /** Whether it declares an `Idempotency-Key` header: a write done once per key. */
+  idempotent: boolean;
 }
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -73,7 +94,11 @@ export function createServiceApp<Name extends string, Auth, Operations>(
   app.disable('etag');
   // `/tasks/` is not `/tasks`: a trailing slash is a path the document does not have.
   app.set('strict routing', true);
-  app.use(basePath, requestLog(options.logger), (_request, _response, next) => {
+  app.use(basePath, requestLog(options.logger), securityHeaders());
+  if (options.clientLimit) {
+    app.use(basePath, clientLimit(options.clientLimit));
+  }
+  app.use(basePath, (_request, _response, next) => {
     next(lifecycle.draining ? new PlatformError({ role: 'draining' }) : undefined);
   });
   for (const route of routes(document)) {
@@ -90,7 +115,10 @@ export function createServiceApp<Name extends string, Auth, Operations>(
   return app;
 }
 
-/** The steps of one operation, from its body parsers to its handler. */
+/**
+ * The steps of one operation: the security that needs no body, the body parsers, the validator,
+ * the rest of the security, the limits, then the handler (once per Idempotency-Key).
+ */
 function operationSteps<Name extends string, Auth, Operations>(
   route: Route,
   document: OpenApiDocument,
@@ -103,23 +131,35 @@ function operationSteps<Name extends string, Auth, Operations>(
   if (!handler) {
     throw new Error(`${service}: no handler for operation ${route.operationId}`);
   }
-  const requirements = securityOf(route, document, options.security, service);
+  const requirements = requirementsOf(
+    route.security ?? document.security ?? [],
+    options.security,
+    options.bodySchemes ?? [],
+    service,
+  );
   const run: RequestHandler = async (request, response) => {
-    const caller = await authenticate(request, requirements);
-    options.admit?.(request, caller);
+    const caller = await authenticateLate<Auth>(request, response);
+    await options.admit?.(request, caller);
     const gone = new AbortController();
     response.once('close', () => gone.abort());
-    const reply = await handler({
-      params: request.params as never,
-      query: request.query as never,
-      body: request.body,
-      headers: request.headers,
-      files: receivedFiles(request),
-      auth: caller,
-      path: request.originalUrl.split('?')[0] ?? '',
-      signal: gone.signal,
-      requestId: response.locals.requestId,
-    });
+    const answer = () =>
+      handler({
+        params: request.params as never,
+        query: request.query as never,
+        body: request.body,
+        headers: request.headers,
+        files: receivedFiles(request),
+        auth: caller,
+        path: request.originalUrl.split('?')[0] ?? '',
+        signal: gone.signal,
+        requestId: response.locals.requestId,
+      });
+    const key = request.get('idempotency-key');
+    const { idempotency } = options;
+    const reply =
+      route.idempotent && key && idempotency
+        ? await runOnce(idempotency, idempotency.scope(caller), key, request, answer)
+        : await answer();
     await send(response, reply, options.lifecycle.signal).catch((error: unknown) => {
       if (!response.headersSent) {
         throw error;
@@ -134,6 +174,7 @@ function operationSteps<Name extends string, Auth, Operations>(
     });
   };
   return [
+    authenticateEarly(requirements),
     ...bodyParsers(route, options),
     ...pathValidator(options.document, route.path, options.validateResponses),
     run,
@@ -145,13 +186,18 @@ function bodyParsers<Name extends string, Auth, Operations>(
   route: Route,
   options: ServiceOptions<Name, Auth, Operations>,
 ): RequestHandler[] {
-  const limit = options.bodyLimit ?? '1mb';
+  // Encoded bodies are refused (a media type): a signature covers the bytes as sent.
+  const settings = {
+    limit: route.maxBodyBytes ?? options.bodyLimit ?? 1024 * 1024,
+    inflate: false,
+    verify: keepRawBody,
+  };
   const parsers: RequestHandler[] = [];
   if (route.contentTypes.some((type) => type.includes('json'))) {
-    parsers.push(express.json({ limit, verify: keepRawBody }));
+    parsers.push(express.json(settings));
   }
   if (route.contentTypes.some((type) => type.startsWith('text/'))) {
-    parsers.push(express.text({ type: 'text/*', limit, verify: keepRawBody }));
+    parsers.push(express.text({ ...settings, type: 'text/*' }));
   }
   if (route.contentTypes.includes('multipart/form-data')) {
     const rule = options.uploads?.rules[route.operationId as keyof Operations];
@@ -169,71 +215,53 @@ function bodyParsers<Name extends string, Auth, Operations>(
 function routes(document: OpenApiDocument): Route[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     methods.flatMap((method) => {
-      const operation = item[method] as
-        | {
-            operationId: string;
-            security?: Record<string, string[]>[];
-            requestBody?: { content?: Record<string, unknown> };
-          }
-        | undefined;
-      return operation
-        ? [
-            {
-              path,
-              method,
-              operationId: operation.operationId,
-              security: operation.security,
-              contentTypes: Object.keys(operation.requestBody?.content ?? {}),
-            },
-          ]
-        : [];
+      const operation = item[method] as DocumentOperation | undefined;
+      if (!operation) {
+        return [];
+      }
+      const parameters = [
+        ...((item.parameters as DocumentParameter[]) ?? []),
+        ...(operation.parameters ?? []),
+      ].map((parameter) => resolveParameter(document, parameter));
+      return [
+        {
+          path,
+          method,
+          operationId: operation.operationId,
+          security: operation.security,
+          contentTypes: Object.keys(operation.requestBody?.content ?? {}),
+          maxBodyBytes: operation['x-max-body-bytes'],
+          idempotent: parameters.some(
+            (parameter) =>
+              parameter.in === 'header' && /^idempotency-key$/i.test(parameter.name ?? ''),
+          ),
+        },
+      ];
     }),
   );
 }
 
-/** The schemes of each requirement of an operation's `security`, resolved once at start-up. */
-function securityOf<Auth>(
-  route: Route,
-  document: OpenApiDocument,
-  schemes: Record<string, SecurityScheme<Auth>>,
-  service: string,
-): SecurityScheme<Auth>[][] {
-  return (route.security ?? document.security ?? []).map((requirement) =>
-    Object.keys(requirement).map((name) => {
-      const scheme = schemes[name];
-      if (!scheme) {
-        throw new Error(`${service}: no handler for security scheme ${name}`);
-      }
-      return scheme;
-    }),
-  );
+/** The parts of a bundled operation the router reads. */
+interface DocumentOperation {
+  operationId: string;
+  security?: Record<string, string[]>[];
+  parameters?: DocumentParameter[];
+  requestBody?: { content?: Record<string, unknown> };
+  'x-max-body-bytes'?: number;
 }
 
-/**
- * Checks an operation's `security`, given as the schemes of each requirement: any one
- * requirement passes when all its schemes pass, in the order written. When none passes, the
- * first requirement's failure is the answer.
- */
-async function authenticate<Auth>(
-  request: Request,
-  requirements: SecurityScheme<Auth>[][],
-): Promise<Auth | null> {
-  let firstFailure: unknown;
-  for (const schemes of requirements) {
-    try {
-      let caller: Auth | null = null;
-      for (const scheme of schemes) {
-        caller = await scheme(request, caller);
-      }
-      return caller;
-    } catch (error) {
-      firstFailure ??= error;
-    }
-  }
-  if (firstFailure !== undefined) {
-    throw firstFailure;
-  }
-  return null;
+/** A parameter as bundled: itself, or a `$ref` to one under components. */
+interface DocumentParameter {
+  in?: string;
+  name?: string;
+  $ref?: string;
+}
+
+function resolveParameter(document: OpenApiDocument, parameter: DocumentParameter) {
+  const name = parameter.$ref?.replace('#/components/parameters/', '');
+  return name === undefined
+    ? parameter
+    : ((document.components?.parameters?.[name] ?? {}) as DocumentParameter);
 }
 
 /**

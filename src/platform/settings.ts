@@ -18,6 +18,19 @@ export function settingsReader(env: NodeJS.ProcessEnv) {
     optional(name: string): string | undefined {
       return env[name] || undefined;
     },
+    /**
+     * Express's `trust proxy` (unset: none, `request.ip` is the peer's address): `true`, a count
+     * of proxies in front, or addresses and subnets (`loopback, 10.0.0.0/8`). Set it only behind
+     * a proxy that sets X-Forwarded-For, or clients could choose their own address, and so escape
+     * the limits counted per address.
+     */
+    trustProxy(name: string): boolean | number | string {
+      const value = env[name];
+      if (!value || value === 'false') {
+        return false;
+      }
+      return value === 'true' ? true : /^\d+$/.test(value) ? Number(value) : value;
+    },
     /** A file or directory under DATA_DIR (default `data`), unless `name` is set. */
     dataPath(name: string, ...parts: string[]): string {
       return env[name] || join(env.DATA_DIR ?? 'data', ...parts);

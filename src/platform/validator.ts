@@ -8,6 +8,7 @@ export interface OpenApiDocument {
   servers: { url: string }[];
   paths: Record<string, Record<string, unknown>>;
   security?: Record<string, string[]>[];
+  components?: { parameters?: Record<string, unknown> };
 }
 
 const documents = new Map<string, OpenApiDocument>();

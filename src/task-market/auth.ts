@@ -1,11 +1,16 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
 import type { Clock } from '../platform/clock.ts';
 import { compiledLookup } from '../platform/db.ts';
 import type { RequestWithRawBody } from '../platform/http.ts';
+import type { ReplayGuard } from '../platform/replays.ts';
 import type { SecurityScheme } from '../platform/service-app.ts';
-import { VerifiedTokens } from '../platform/token-cache.ts';
-import { canonicalRequest } from '../protocol/task-market-signature.ts';
+import { createTokens, TokenExpiredError } from '../platform/tokens.ts';
+import {
+  canonicalRequest,
+  type SignedRequest,
+  timestampFormat,
+} from '../protocol/task-market-signature.ts';
 import type { AgentRow, Db } from './database.ts';
 import { TaskMarketError } from './errors.ts';
 
@@ -18,12 +23,16 @@ export interface Caller {
 export interface AuthOptions {
   db: Db;
   clock: Clock;
-  /** Secret of the HMAC behind tokens and signing keys. */
+  /** Secret of the HMAC behind tokens and signing keys (at least 32 bytes). */
   secret: Uint8Array;
   tokenTtlSeconds: number;
-  /** How far X-Timestamp may be from the server's clock. */
+  /** How far X-Timestamp may be from the server's clock; a signature is used once within it. */
   signatureToleranceSeconds: number;
+  replays: ReplayGuard;
 }
+
+/** Who issues the tokens and who they are for: a token of another service is refused. */
+const tokenParties = { issuer: 'api-contracts/task-market', audience: 'task-market' };
 
 /** Bearer tokens (JWT, HS256) and request signatures (HMAC-SHA256 keyed per token). */
 export function createAuth({
@@ -32,30 +41,21 @@ export function createAuth({
   secret,
   tokenTtlSeconds,
   signatureToleranceSeconds,
+  replays,
 }: AuthOptions) {
+  const tokens = createTokens({ secret, ...tokenParties, ttlSeconds: tokenTtlSeconds, clock });
   const signingKey = (tokenId: string) =>
     createHmac('sha256', secret).update(`signing-key:${tokenId}`).digest('hex');
-  const verified = new VerifiedTokens<{ subject?: string; tokenId?: string }>();
   const findAgent = compiledLookup(db, db.selectFrom('agents').selectAll().where('id', '=', ''));
 
-  /** The token's subject and id, verified once per token and then remembered until it expires. */
-  async function verify(token: string): Promise<{ subject?: string; tokenId?: string }> {
-    const known = verified.get(token, clock.now());
-    if (known) {
-      return known;
-    }
+  /** The token's claims, as the catalog's codes refuse a token. */
+  async function verify(token: string) {
     try {
-      const { payload } = await jwtVerify(token, secret, {
-        algorithms: ['HS256'],
-        currentDate: clock.now(),
-      });
-      const claims = { subject: payload.sub, tokenId: payload.jti };
-      verified.set(token, claims, Number(payload.exp) * 1000);
-      return claims;
+      return await tokens.verify(token);
     } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) {
-        const expiredAt = new Date(Number(error.payload.exp) * 1000).toISOString();
-        throw new TaskMarketError('TOKEN_EXPIRED', { expired_at: expiredAt }, { cause: error });
+      if (error instanceof TokenExpiredError) {
+        const details = { expired_at: error.expiredAt.toISOString() };
+        throw new TaskMarketError('TOKEN_EXPIRED', details, { cause: error });
       }
       throw new TaskMarketError('TOKEN_INVALID', undefined, { cause: error });
     }
@@ -71,8 +71,8 @@ export function createAuth({
       throw new TaskMarketError('TOKEN_INVALID');
     }
     const { subject, tokenId } = await verify(token);
-    const agent = subject ? await findAgent(subject) : undefined;
-    if (!agent || !tokenId) {
+    const agent = await findAgent(subject);
+    if (!agent) {
       throw new TaskMarketError('TOKEN_INVALID');
     }
     if (agent.status === 'disabled') {
@@ -85,26 +85,18 @@ export function createAuth({
     if (!caller) {
       throw new TaskMarketError('AUTH_REQUIRED');
     }
-    const timestamp = request.get('x-timestamp');
+    const timestamp = signedTimestamp(request, clock.now(), signatureToleranceSeconds);
     const signature = request.get('x-signature');
-    if (!timestamp || !signature) {
-      throw new TaskMarketError('SIGNATURE_INVALID', {
-        header: timestamp ? 'X-Signature' : 'X-Timestamp',
-        problem: 'missing',
-      });
-    }
-    const skew = Math.abs(clock.now().getTime() / 1000 - Number(timestamp));
-    if (!(skew <= signatureToleranceSeconds)) {
-      throw new TaskMarketError('SIGNATURE_INVALID', {
-        header: 'X-Timestamp',
-        problem: 'stale',
-        tolerance_seconds: signatureToleranceSeconds,
-      });
+    if (!signature) {
+      throw new TaskMarketError('SIGNATURE_INVALID', { header: 'X-Signature', problem: 'missing' });
     }
     const expected = sign(signingKey(caller.tokenId), {
       method: request.method,
       path: request.originalUrl,
       timestamp,
+      contentType: request.get('content-type') ?? '',
+      contentEncoding: request.get('content-encoding') ?? '',
+      idempotencyKey: request.get('idempotency-key') ?? '',
       body: (request as RequestWithRawBody).rawBody ?? Buffer.alloc(0),
     });
     const given = Buffer.from(signature, 'utf8');
@@ -117,6 +109,14 @@ export function createAuth({
         problem: 'mismatch',
       });
     }
+    // A signed request is good once: the same one sent again within its window is a replay.
+    const usableUntil = new Date((Number(timestamp) + signatureToleranceSeconds) * 1000);
+    if (!(await replays.firstUse(`task-market:${signature}`, usableUntil))) {
+      throw new TaskMarketError('SIGNATURE_INVALID', {
+        header: 'X-Signature',
+        problem: 'replayed',
+      });
+    }
     return caller;
   };
 
@@ -126,22 +126,13 @@ export function createAuth({
 
     /** A token for an agent that just signed in, with the key that signs its writes. */
     async issueToken(agentId: string) {
-      const issuedAt = Math.floor(clock.now().getTime() / 1000);
-      const tokenId = randomUUID();
-      const expiresAt = issuedAt + tokenTtlSeconds;
-      const accessToken = await new SignJWT({})
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(agentId)
-        .setJti(tokenId)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(expiresAt)
-        .sign(secret);
+      const issued = await tokens.issue(agentId);
       return {
-        access_token: accessToken,
+        access_token: issued.token,
         token_type: 'Bearer' as const,
         expires_in: tokenTtlSeconds,
-        expires_at: new Date(expiresAt * 1000).toISOString(),
-        signing_key: signingKey(tokenId),
+        expires_at: issued.expiresAt.toISOString(),
+        signing_key: signingKey(issued.tokenId),
       };
     },
   };
@@ -149,19 +140,31 @@ export function createAuth({
 
 export type Auth = ReturnType<typeof createAuth>;
 
-/** What a signature covers; clients compute the same (see the requestSignature scheme). */
-export interface SignedRequest {
-  method: string;
-  /** Path with query, as sent: `/task-market/tasks?limit=5`. */
-  path: string;
-  timestamp: string;
-  body: Buffer | string;
+/** X-Timestamp, when it is Unix seconds within the tolerance of `now`. */
+function signedTimestamp(request: Request, now: Date, toleranceSeconds: number): string {
+  const timestamp = request.get('x-timestamp');
+  if (!timestamp) {
+    throw new TaskMarketError('SIGNATURE_INVALID', { header: 'X-Timestamp', problem: 'missing' });
+  }
+  const skew = Math.abs(now.getTime() / 1000 - Number(timestamp));
+  if (!timestampFormat.test(timestamp) || !(skew <= toleranceSeconds)) {
+    throw new TaskMarketError('SIGNATURE_INVALID', {
+      header: 'X-Timestamp',
+      problem: 'stale',
+      tolerance_seconds: toleranceSeconds,
+    });
+  }
+  return timestamp;
 }
 
-/** The hex HMAC-SHA256 of the request's canonical text, keyed with the signing key. */
-export function sign(signingKey: string, { method, path, timestamp, body }: SignedRequest): string {
+/** The hex HMAC-SHA256 of a request's canonical text, keyed with the signing key. */
+export function sign(
+  signingKey: string,
+  request: Omit<SignedRequest, 'bodyHash'> & { body: Buffer | string },
+): string {
+  const { body, ...signed } = request;
   const bodyHash = createHash('sha256').update(body).digest('hex');
   return createHmac('sha256', signingKey)
-    .update(canonicalRequest(method, path, timestamp, bodyHash))
+    .update(canonicalRequest({ ...signed, bodyHash }))
     .digest('hex');
 }

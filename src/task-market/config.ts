@@ -1,4 +1,5 @@
 import { settingsReader } from '../platform/settings.ts';
+import { minimumSecretBytes } from '../platform/tokens.ts';
 
 /** Settings of the task market; `taskMarketConfig()` reads them from the environment. */
 export interface TaskMarketConfig {
@@ -8,7 +9,10 @@ export interface TaskMarketConfig {
   briefsDirectory: string;
   /** Base URL of OpenClaw's identity service; unset, `npm start` runs a local stand-in. */
   openclawUrl?: string;
-  /** Secret behind tokens and signing keys; unset, one is generated and kept in the database. */
+  /**
+   * Secret behind tokens and signing keys, at least 32 bytes; unset, one is generated and kept in
+   * the database.
+   */
   tokenSecret?: string;
   tokenTtlSeconds: number;
   signatureToleranceSeconds: number;
@@ -30,11 +34,15 @@ export interface TaskMarketConfig {
 
 export function taskMarketConfig(env: NodeJS.ProcessEnv = process.env): TaskMarketConfig {
   const read = settingsReader(env);
+  const tokenSecret = read.optional('TASK_MARKET_TOKEN_SECRET');
+  if (tokenSecret !== undefined && Buffer.byteLength(tokenSecret) < minimumSecretBytes) {
+    throw new Error(`TASK_MARKET_TOKEN_SECRET must have at least ${minimumSecretBytes} bytes`);
+  }
   return {
     database: read.dataPath('TASK_MARKET_DATABASE', 'task-market.sqlite'),
     briefsDirectory: read.dataPath('TASK_MARKET_BRIEFS_DIR', 'task-market', 'briefs'),
     openclawUrl: read.optional('OPENCLAW_URL'),
-    tokenSecret: read.optional('TASK_MARKET_TOKEN_SECRET'),
+    tokenSecret,
     tokenTtlSeconds: read.positive('TASK_MARKET_TOKEN_TTL_SECONDS', 3600),
     signatureToleranceSeconds: 300,
     rateLimit: { limit: read.positive('TASK_MARKET_RATE_LIMIT', 600), windowSeconds: 60 },

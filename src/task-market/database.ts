@@ -36,6 +36,11 @@ export interface TaskMarketDatabase {
     executor_id: string | null;
     deadline: string;
     brief_updated_at: string | null;
+    /**
+     * The file of the brief's current version, under the briefs directory; `null` without a
+     * brief, and again once the task has ended and its brief was deleted.
+     */
+    brief_file: string | null;
     submission_content: string | null;
     submitted_at: string | null;
     rejection_reason: string | null;

@@ -1,11 +1,9 @@
 import type { operations } from '../../generated/task-market/schema.d.ts';
 import type { Context, Handlers, OperationTypes } from '../platform/handlers.ts';
 import type { Auth, Caller } from './auth.ts';
-import type { BriefStorage } from './briefs.ts';
 import { newestFirstPage } from './cursor.ts';
-import type { Db } from './database.ts';
+import type { Db, TaskRow } from './database.ts';
 import { catalog, TaskMarketError } from './errors.ts';
-import { mayReadBrief } from './lifecycle.ts';
 import type { OpenClaw } from './openclaw.ts';
 import type { TaskStore } from './tasks.ts';
 import { agentView, ledgerView, taskView } from './views.ts';
@@ -14,7 +12,6 @@ export interface HandlerDeps {
   db: Db;
   auth: Auth;
   tasks: TaskStore;
-  briefs: BriefStorage;
   openclaw: OpenClaw;
 }
 
@@ -31,12 +28,16 @@ function me(context: Context<OperationTypes, Caller>): Caller {
   return context.auth;
 }
 
+/** A task as the caller may see it (the submission only for its two parties). */
+function view(context: Context<OperationTypes, Caller>, task: TaskRow) {
+  return taskView(task, me(context).agent.id);
+}
+
 /** One handler per task-market operation. */
 export function createHandlers({
   db,
   auth,
   tasks,
-  briefs,
   openclaw,
 }: HandlerDeps): Handlers<operations, Caller> {
   return {
@@ -122,45 +123,41 @@ export function createHandlers({
       return { status: 200, body: ok(context.requestId, ledgerView(entry)) };
     },
 
-    async listTasks({ query, requestId }) {
-      const page = await tasks.list(query);
-      return {
-        status: 200,
-        body: ok(requestId, { items: page.items.map(taskView), next_cursor: page.nextCursor }),
-      };
+    async listTasks(context) {
+      const viewer = me(context).agent.id;
+      const page = await tasks.list(context.query);
+      const items = page.items.map((task) => taskView(task, viewer));
+      return { status: 200, body: ok(context.requestId, { items, next_cursor: page.nextCursor }) };
     },
 
     async publishTask(context) {
-      const task = await tasks.publish(me(context).agent.id, context.body);
-      return { status: 201, body: ok(context.requestId, taskView(task)) };
+      const { requestId } = context;
+      const task = await tasks.publish(me(context).agent.id, context.body, { requestId });
+      return { status: 201, body: ok(requestId, view(context, task)) };
     },
 
-    async getTask({ params, requestId }) {
-      return { status: 200, body: ok(requestId, taskView(await tasks.find(params.taskId))) };
+    async getTask(context) {
+      const task = await tasks.find(context.params.taskId);
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
 
     async downloadTaskBrief(context) {
-      const task = await tasks.find(context.params.taskId);
-      if (!mayReadBrief(task, me(context).agent.id)) {
-        throw new TaskMarketError('FORBIDDEN', { task_id: task.id });
-      }
-      if (task.brief_updated_at === null) {
-        throw new TaskMarketError('TASK_MD_NOT_FOUND', { task_id: task.id });
-      }
-      return { status: 200, contentType: 'text/markdown', body: await briefs.read(task.id) };
+      const markdown = await tasks.readBrief(context.params.taskId, me(context).agent.id);
+      return { status: 200, contentType: 'text/markdown', body: markdown };
     },
 
     async uploadTaskBrief(context) {
-      const { taskId } = context.params;
-      const task = await tasks.replaceBrief(taskId, me(context).agent.id, () =>
-        briefs.write(taskId, context.body),
+      const task = await tasks.replaceBrief(
+        context.params.taskId,
+        me(context).agent.id,
+        context.body,
       );
-      return { status: 200, body: ok(context.requestId, taskView(task)) };
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
 
     async claimTask(context) {
       const task = await tasks.claim(context.params.taskId, me(context).agent.id);
-      return { status: 200, body: ok(context.requestId, taskView(task)) };
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
 
     async submitTask(context) {
@@ -169,12 +166,14 @@ export function createHandlers({
         me(context).agent.id,
         context.body.content,
       );
-      return { status: 200, body: ok(context.requestId, taskView(task)) };
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
 
     async acceptTask(context) {
-      const task = await tasks.accept(context.params.taskId, me(context).agent.id);
-      return { status: 200, body: ok(context.requestId, taskView(task)) };
+      const task = await tasks.accept(context.params.taskId, me(context).agent.id, {
+        requestId: context.requestId,
+      });
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
 
     async rejectTask(context) {
@@ -183,12 +182,14 @@ export function createHandlers({
         me(context).agent.id,
         context.body.reason,
       );
-      return { status: 200, body: ok(context.requestId, taskView(task)) };
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
 
     async cancelTask(context) {
-      const task = await tasks.cancel(context.params.taskId, me(context).agent.id);
-      return { status: 200, body: ok(context.requestId, taskView(task)) };
+      const task = await tasks.cancel(context.params.taskId, me(context).agent.id, {
+        requestId: context.requestId,
+      });
+      return { status: 200, body: ok(context.requestId, view(context, task)) };
     },
   };
 }

@@ -5,14 +5,21 @@ import { type TaskMarketConfig, taskMarketConfig } from './config.ts';
 import { demoAgents } from './demo.ts';
 import { openTaskMarketDatabase } from './migrations.ts';
 import { openClawClient } from './openclaw.ts';
-import { startOpenClawStandIn } from './openclaw-standin.ts';
+import {
+  type CredentialStore,
+  fileCredentials,
+  memoryCredentials,
+  standInCredentialsFile,
+  startOpenClawStandIn,
+} from './openclaw-standin.ts';
 
 export interface RunningTaskMarket extends TaskMarket, RunningService {}
 
 /**
  * The task market: its SQLite file migrated; unless OPENCLAW_URL is set, a local OpenClaw
- * stand-in that knows the demo agents, provisioned on an empty database; and the sweep that
- * expires overdue tasks.
+ * stand-in that knows the demo agents (provisioned on an empty database) and those an operator
+ * adds (its credentials file beside the database); and the sweep that expires overdue tasks and
+ * settles submissions left unanswered.
  */
 export const taskMarket: ServiceModule<TaskMarketConfig, RunningTaskMarket> = {
   name: 'task-market',
@@ -28,7 +35,7 @@ async function startTaskMarket(
   const db = await openTaskMarketDatabase(config.database);
   const standIn = config.openclawUrl
     ? undefined
-    : await startOpenClawStandIn(new Map(demoAgents.map((agent) => [agent.id, agent.secret])));
+    : await startOpenClawStandIn(await standInCredentials(config));
   const openclawUrl = config.openclawUrl ?? (standIn?.url as string);
 
   const market = await createTaskMarket({
@@ -50,7 +57,7 @@ async function startTaskMarket(
   const sweep = setInterval(() => {
     market.tasks
       .expireOverdue()
-      .catch((error) => logger.error({ err: error }, 'expiry sweep failed'));
+      .catch((error) => logger.error({ err: error }, 'expiry and settlement sweep failed'));
   }, config.expirySweepSeconds * 1000);
   sweep.unref();
 
@@ -58,6 +65,11 @@ async function startTaskMarket(
     ...market,
     notes: [
       `OpenClaw: ${openclawUrl}${standIn ? ' (local stand-in)' : ''}`,
+      ...(standIn
+        ? [
+            '  add an agent and get its secret: npm run task-market:agent -- add <agent-id> <name> [points]',
+          ]
+        : []),
       ...(seedDemo
         ? [
             'demo agents (sign in with POST /task-market/auth/token):',
@@ -74,4 +86,20 @@ async function startTaskMarket(
       await db.destroy();
     },
   };
+}
+
+/**
+ * The stand-in's credentials: the demo agents' and those `npm run task-market:agent -- add`
+ * registers, in the file beside the database (read on every sign-in), or in memory for an
+ * in-memory database.
+ */
+async function standInCredentials(config: TaskMarketConfig): Promise<CredentialStore> {
+  const file = standInCredentialsFile(config.database);
+  const credentials = file ? fileCredentials(file) : memoryCredentials();
+  for (const agent of demoAgents) {
+    if (!(await credentials.verify(agent.id, agent.secret))) {
+      await credentials.register(agent.id, agent.secret);
+    }
+  }
+  return credentials;
 }

@@ -1,6 +1,17 @@
 import { uuidv7 } from '../platform/ids.ts';
-import type { LedgerType, Trx } from './database.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { LedgerType, TaskRow, Trx } from './database.ts';
 import { type ErrorName, TaskMarketError } from './errors.ts';
+
+/** Who moves points: the agent whose request it is (none for the sweep), and where to log. */
+export interface Mover {
+  /** The calling agent; `null` when the server moves points on its own (expiry, settlement). */
+  callerId: string | null;
+  log: Logger;
+  requestId?: string;
+}
+
+type TaskPoints = Pick<TaskRow, 'id' | 'publisher_id' | 'executor_id' | 'bounty'>;
 
 /**
  * The points ledger. Every function runs inside the caller's transaction, changes one or two
@@ -13,35 +24,53 @@ export const ledger = {
     move(trx, { agentId, amount, now, type: 'grant', taskId: null, available: +1, frozen: 0 }),
 
   /** Holds a bounty when a task is published: available → frozen. */
-  freeze: (trx: Trx, agentId: string, amount: number, taskId: string, now: string) =>
+  freeze: (trx: Trx, task: TaskPoints, now: string, mover: Mover) =>
     move(
       trx,
-      { agentId, amount, now, type: 'freeze', taskId, available: -1, frozen: +1 },
-      'POINTS_FREEZE_FAILED',
+      { ...publisher(task, now), type: 'freeze', available: -1, frozen: +1 },
+      { code: 'POINTS_FREEZE_FAILED', party: 'publisher', mover },
     ),
 
   /** Releases a bounty when its task is cancelled or expires: frozen → available. */
-  unfreeze: (trx: Trx, agentId: string, amount: number, taskId: string, now: string) =>
+  unfreeze: (trx: Trx, task: TaskPoints, now: string, mover: Mover) =>
     move(
       trx,
-      { agentId, amount, now, type: 'unfreeze', taskId, available: +1, frozen: -1 },
-      'POINTS_UNFREEZE_FAILED',
+      { ...publisher(task, now), type: 'unfreeze', available: +1, frozen: -1 },
+      { code: 'POINTS_UNFREEZE_FAILED', party: 'publisher', mover },
     ),
 
   /** Pays a bounty on acceptance: the publisher's frozen points → the executor's available. */
-  async transfer(trx: Trx, from: string, to: string, amount: number, taskId: string, now: string) {
+  async transfer(trx: Trx, task: TaskPoints, now: string, mover: Mover) {
+    if (task.executor_id === null) {
+      throw new Error(`task ${task.id} has no executor to pay`);
+    }
     await move(
       trx,
-      { agentId: from, amount, now, type: 'payout', taskId, available: 0, frozen: -1 },
-      'POINTS_TRANSFER_FAILED',
+      { ...publisher(task, now), type: 'payout', available: 0, frozen: -1 },
+      { code: 'POINTS_TRANSFER_FAILED', party: 'publisher', mover },
     );
     await move(
       trx,
-      { agentId: to, amount, now, type: 'reward', taskId, available: +1, frozen: 0 },
-      'POINTS_TRANSFER_FAILED',
+      {
+        agentId: task.executor_id,
+        amount: task.bounty,
+        now,
+        taskId: task.id,
+        type: 'reward',
+        available: +1,
+        frozen: 0,
+      },
+      { code: 'POINTS_TRANSFER_FAILED', party: 'executor', mover },
     );
   },
 };
+
+const publisher = (task: TaskPoints, now: string) => ({
+  agentId: task.publisher_id,
+  amount: task.bounty,
+  now,
+  taskId: task.id,
+});
 
 interface Movement {
   agentId: string;
@@ -54,10 +83,14 @@ interface Movement {
   frozen: -1 | 0 | 1;
 }
 
-/** The code of a movement the account refused. */
-type MovementFailure = Extract<ErrorName, `POINTS_${string}_FAILED`>;
+/** How a refused movement of a task's points is answered: its code and whose account it was. */
+interface Refusal {
+  code: Extract<ErrorName, `POINTS_${string}_FAILED`>;
+  party: 'publisher' | 'executor';
+  mover: Mover;
+}
 
-async function move(trx: Trx, movement: Movement, failure?: MovementFailure) {
+async function move(trx: Trx, movement: Movement, refusal?: Refusal) {
   const { agentId, amount } = movement;
   let update = trx
     .updateTable('accounts')
@@ -88,18 +121,29 @@ async function move(trx: Trx, movement: Movement, failure?: MovementFailure) {
       });
     }
     const state = {
-      agent_id: agentId,
       account_status: account?.status ?? 'missing',
       available: account?.available ?? 0,
       frozen: account?.frozen ?? 0,
     };
-    if (!failure || movement.taskId === null) {
+    if (!refusal || movement.taskId === null) {
       // Only an operator's grant moves points without a task.
       throw new TaskMarketError('INTERNAL_ERROR', undefined, {
-        cause: new Error(`no grant to an account in this state: ${JSON.stringify(state)}`),
+        cause: new Error(
+          `no grant to an account in this state: ${JSON.stringify({ agent_id: agentId, ...state })}`,
+        ),
       });
     }
-    throw new TaskMarketError(failure, { ...state, task_id: movement.taskId });
+    const { code, party, mover } = refusal;
+    const details = { task_id: movement.taskId, party };
+    if (mover.callerId === agentId) {
+      throw new TaskMarketError(code, { ...details, ...state });
+    }
+    // Another agent's account: its state is for the logs, never for the caller.
+    mover.log.warn(
+      { request_id: mover.requestId, code, ...details, agent_id: agentId, ...state },
+      'points movement refused by the other party’s account',
+    );
+    throw new TaskMarketError(code, details);
   }
   await trx
     .insertInto('ledger_entries')

@@ -52,6 +52,14 @@ export function checkAction(task: TaskRow, action: Action, agentId: string, now:
       if (task.status === 'accepted') {
         throw new TaskMarketError('TASK_ALREADY_ACCEPTED', current);
       }
+      // Past the deadline the executor could not submit again: the publisher may still accept,
+      // and a submission left unanswered is accepted for it after the decision window.
+      if (
+        action === 'reject' &&
+        (task.status === 'expired' || (task.status === 'submitted' && overdue))
+      ) {
+        throw new TaskMarketError('TASK_EXPIRED', { task_id: taskId, deadline: task.deadline });
+      }
       break;
     case 'cancel':
       if (task.publisher_id !== agentId) {
@@ -73,7 +81,15 @@ export function checkAction(task: TaskRow, action: Action, agentId: string, now:
   return to;
 }
 
+/** The statuses a task ends in; its brief is deleted once it reaches one. */
+export const endedStatuses: readonly TaskStatus[] = ['accepted', 'cancelled', 'expired'];
+
+/** Whether an agent is one of a task's two parties, who alone see its submission. */
+export function isParty(task: TaskRow, agentId: string): boolean {
+  return task.publisher_id === agentId || task.executor_id === agentId;
+}
+
 /** Whether an agent may read a task's brief: anyone while it is open, then its two parties. */
 export function mayReadBrief(task: TaskRow, agentId: string): boolean {
-  return task.status === 'open' || task.publisher_id === agentId || task.executor_id === agentId;
+  return task.status === 'open' || isParty(task, agentId);
 }

@@ -82,6 +82,27 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Each version of a brief is its own file, published by pointing the task's row at it: an
+  // upload that loses to a claim leaves nothing the executor could read. Briefs uploaded before
+  // are the `<task id>.md` files.
+  '002_brief_files': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('tasks').addColumn('brief_file', 'text').execute();
+      await sql`update tasks set brief_file = id || '.md' where brief_updated_at is not null`.execute(
+        db,
+      );
+    },
+  },
+  // Publishing counts the publisher's open tasks (at most maxOpenTasks).
+  '003_tasks_by_publisher': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('tasks_by_publisher_status')
+        .on('tasks')
+        .columns(['publisher_id', 'status'])
+        .execute();
+    },
+  },
 };
 
 /** The task market's database (a SQLite file or `:memory:`) brought to the latest schema. */

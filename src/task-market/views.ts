@@ -1,10 +1,15 @@
 import type { components } from '../../generated/task-market/schema.d.ts';
 import type { Db, LedgerRow, TaskRow } from './database.ts';
+import { isParty } from './lifecycle.ts';
 
 type Schemas = components['schemas'];
 
-/** A task as the API shows it. */
-export function taskView(row: TaskRow): Schemas['Task'] {
+/**
+ * A task as the API shows it to `viewerId`. The submission and the rejection reason are the two
+ * parties' business: any other agent sees `null` for both.
+ */
+export function taskView(row: TaskRow, viewerId: string): Schemas['Task'] {
+  const party = isParty(row, viewerId);
   return {
     id: row.id,
     title: row.title,
@@ -14,12 +19,12 @@ export function taskView(row: TaskRow): Schemas['Task'] {
     publisher_id: row.publisher_id,
     executor_id: row.executor_id,
     deadline: row.deadline,
-    has_brief: row.brief_updated_at !== null,
+    has_brief: row.brief_file !== null,
     submission:
-      row.submission_content !== null && row.submitted_at !== null
+      party && row.submission_content !== null && row.submitted_at !== null
         ? { content: row.submission_content, submitted_at: row.submitted_at }
         : null,
-    rejection_reason: row.rejection_reason,
+    rejection_reason: party ? row.rejection_reason : null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

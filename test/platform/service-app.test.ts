@@ -240,3 +240,65 @@ describe('an upload and a download', () => {
     expect(fixture.service.state.items.get(id)?.file).toBeUndefined();
   });
 });
+
+describe("the platform's guards", () => {
+  it('marks every answer as not to be cached or sniffed', async () => {
+    for (const reply of [await call('GET', '/items/%zz'), await call('GET', '/nowhere')]) {
+      expect(reply.headers.get('cache-control')).toBe('no-store');
+      expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('refuses a request without credentials before it reads its body', async () => {
+    const response = await fetch(`${fixture.origin}/fixture/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
+    expect(await response.json()).toEqual(envelope(302, 'APIKEY_UNAUTHORIZED'));
+  });
+
+  it('counts every request per client first: unknown paths, bad input and bad keys too', async () => {
+    const limited = await startService(fixtureService, {
+      document: await bundleFixture(),
+      clientLimit: 3,
+    });
+    try {
+      const answers = [];
+      for (const path of ['/nowhere', '/items/%zz', '/items/it_1', '/items/it_1']) {
+        const response = await fetch(`${limited.origin}/fixture${path}`);
+        answers.push((await response.json()).msg);
+      }
+      expect(answers).toEqual([
+        'PARAMS_INVALID',
+        'PARAMS_INVALID',
+        'APIKEY_UNAUTHORIZED',
+        'RUN_LIMIT',
+      ]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('does a write once per Idempotency-Key, and refuses the key for another request', async () => {
+    const create = (name: string) =>
+      call('POST', '/items', {
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'key-1' },
+        body: JSON.stringify({ name, count: 1 }),
+      });
+    const first = await create('vase');
+    const again = await create('vase');
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(
+      [...fixture.service.state.items.values()].filter((item) => item.name === 'vase'),
+    ).toHaveLength(1);
+    expect((await create('bowl')).body).toEqual(envelope(301, 'PARAMS_INVALID'));
+  });
+});
+
+describe('listen', () => {
+  it('binds the loopback address unless told otherwise', () => {
+    expect(new URL(fixture.origin).hostname).toBe('127.0.0.1');
+  });
+});

@@ -49,6 +49,8 @@ interface FuzzTarget {
 
 interface FuzzResult {
   requests: number;
+  /** Invalid requests that differ in their bytes; the rest of the requests are valid ones. */
+  distinct: number;
   undocumented: number;
   /** Every undocumented answer and the command that replays the run; empty when there are none. */
   report: string;
@@ -108,11 +110,15 @@ export async function runFuzz(target: FuzzTarget): Promise<FuzzResult> {
   const file = relative(process.cwd(), expect.getState().testPath ?? '');
   const rerun = `FUZZ_SEED=${seed} npx vitest run ${file} -t "${target.label} fuzz"`;
   const line = `${target.label} fuzz: ${run.requests} requests, ${findings.length} undocumented`;
-  process.stdout.write(`\n${line}\nseed ${seed}; replay: ${rerun}\n`);
+  // Distinct: the generator keeps no two cases that change the request alike.
+  const distinct = cases.filter((kase) => kase.kind !== 'valid').length;
+  const counts = `${distinct} distinct invalid requests, ${cases.length - distinct} valid ones`;
+  process.stdout.write(`\n${line}\n${counts}; seed ${seed}; replay: ${rerun}\n`);
   return {
     requests: run.requests,
+    distinct,
     undocumented: findings.length,
-    report: findings.length === 0 ? '' : report(line, rerun, findings),
+    report: findings.length === 0 ? '' : report(`${line}\n${counts}`, rerun, findings),
   };
 }
 
@@ -164,14 +170,14 @@ export function caseRequest(
   prepared: Prepared,
   edit: Edit,
 ): FuzzRequest {
-  const built = buildRequest(basePath, operation, prepared.request, edit);
+  // A header is changed before the credentials, which may cover it, and again after them.
+  const header = (request: FuzzRequest) =>
+    edit.type === 'header'
+      ? { ...request, headers: withoutNulls({ ...request.headers, [edit.name]: edit.value }) }
+      : request;
+  const built = header(buildRequest(basePath, operation, prepared.request, edit));
   const authorize = prepared.authorize ?? ((request: FuzzRequest) => request);
-  const request = authorize(built, edit.type === 'variant' ? edit.name : undefined);
-  if (edit.type !== 'header') {
-    return request;
-  }
-  const headers = { ...request.headers, [edit.name]: edit.value };
-  return { ...request, headers: withoutNulls(headers) };
+  return header(authorize(built, edit.type === 'variant' ? edit.name : undefined));
 }
 
 /** The valid request with the case's change; path and query values percent-encoded. */
@@ -200,7 +206,7 @@ function buildRequest(
     headers[name.toLowerCase()] = value;
   }
   headers['content-type'] = contentType;
-  const suffix = edit.type === 'trailing-slash' ? '/' : '';
+  const suffix = edit.type === 'suffix' ? edit.raw : '';
   return {
     method: operation.method,
     path: `${basePath}${path}${suffix}${search.length > 0 ? `?${search.join('&')}` : ''}`,
@@ -219,13 +225,24 @@ function requestBody(
   if (valid.body === undefined) {
     return { contentType: null };
   }
-  let value = valid.body;
-  if (edit.type === 'field') {
-    const { [edit.name]: _, ...rest } = value as Record<string, unknown>;
-    value = edit.value === undefined ? rest : { ...rest, [edit.name]: edit.value };
+  if (edit.type !== 'field') {
+    return encode(valid.body, valid);
   }
-  return encode(value, valid);
+  // The field's JSON text goes in as written (`-0`, `9007199254740993`), through a placeholder.
+  const set = (object: unknown, [name = '', ...rest]: string[]): Record<string, unknown> => {
+    const { [name]: inner, ...others } = (object ?? {}) as Record<string, unknown>;
+    const value = rest.length > 0 ? set(inner, rest) : edit.json === undefined ? undefined : raw;
+    return value === undefined ? others : { ...others, [name]: value };
+  };
+  const encoded = encode(set(valid.body, edit.path), valid);
+  const json = encoded.contentType.includes('json');
+  const value = parse(edit.json ?? '');
+  const text = json || typeof value !== 'string' ? (edit.json ?? '') : value;
+  const body = encoded.body.toString('utf8').replace(json ? JSON.stringify(raw) : raw, () => text);
+  return { ...encoded, body: Buffer.from(body) };
 }
+
+const raw = 'fuzz-raw-value-3c5e1a';
 
 const boundary = 'fuzz-7d1f0c2a9b';
 

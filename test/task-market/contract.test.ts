@@ -401,6 +401,14 @@ const scenarios: Record<string, Scenario> = {
       },
       ({ b }, taskId) => post(b, taskId, 'submit', { content: 'Late.' }),
     ),
+    rejectTask: lifecycle(
+      async ({ market, b }, taskId) => {
+        await market.act(b, taskId, 'claim');
+        await market.act(b, taskId, 'submit', { content: 'Done.' });
+        market.clock.advance(121);
+      },
+      ({ a }, taskId) => post(a, taskId, 'reject', { reason: 'Too late to ask.' }),
+    ),
   }),
   TASK_ALREADY_ACCEPTED: scenario(async (call, w) => {
     const taskId = call.path.split('/')[2] as string;

@@ -91,12 +91,17 @@ export async function startMarket(options: MarketOptions = {}) {
     if (options.session) {
       headers.authorization ??= `Bearer ${options.session.token}`;
       if (options.signed ?? (method === 'POST' || method === 'PUT')) {
+        // The test clock stands still: a key of its own keeps each write from being a replay.
+        headers['idempotency-key'] ??= randomUUID();
         const timestamp = String(Math.floor(clock.now().getTime() / 1000));
         headers['x-timestamp'] ??= timestamp;
         headers['x-signature'] ??= sign(options.session.signingKey, {
           method,
           path: `/task-market${path}`,
           timestamp,
+          contentType: headers['content-type'] ?? '',
+          contentEncoding: headers['content-encoding'] ?? '',
+          idempotencyKey: headers['idempotency-key'] ?? '',
           body: raw ?? '',
         });
       }

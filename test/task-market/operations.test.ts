@@ -328,7 +328,12 @@ describe('POST /tasks/{taskId}/accept', () => {
     await market.act(b, task.id, 'submit', { content: 'Done.' });
     await market.operators.setAccountStatus(b.agent.id, 'locked');
     const reply = await market.request('POST', `/tasks/${task.id}/accept`, { session: a });
-    expect(reply.body).toMatchObject({ code: 40204, details: { agent_id: b.agent.id } });
+    // Whose account refused, never its balances: they are the executor's, not the caller's.
+    expect(reply.body).toMatchObject({
+      code: 40204,
+      details: { task_id: task.id, party: 'executor' },
+    });
+    expect(reply.body.details).not.toHaveProperty('available');
     expect(
       (await market.request('GET', `/tasks/${task.id}`, { session: a })).body.data.status,
     ).toBe('submitted');
