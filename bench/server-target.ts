@@ -32,7 +32,13 @@ if (kind === 'stack') {
   const settings = taskMarket.settings({ DATA_DIR: directory });
   const market = await startModule(
     taskMarket,
-    { ...settings, rateLimit: { limit: 1e9, windowSeconds: 60 }, dailyQuota: 1e9 },
+    {
+      ...settings,
+      rateLimit: { limit: 1e9, windowSeconds: 60 },
+      clientRateLimit: { limit: 1e9, windowSeconds: 60 },
+      dailyQuota: 1e9,
+      maxOpenTasks: 1e9,
+    },
     {
       clock: systemClock,
       logger: createLogger('info'),

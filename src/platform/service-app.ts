@@ -140,8 +140,7 @@ function operationSteps<Name extends string, Auth, Operations>(
   const run: RequestHandler = async (request, response) => {
     const caller = await authenticateLate<Auth>(request, response);
     await options.admit?.(request, caller);
-    const gone = new AbortController();
-    response.once('close', () => gone.abort());
+    let signal: AbortSignal | undefined;
     const answer = () =>
       handler({
         params: request.params as never,
@@ -151,7 +150,11 @@ function operationSteps<Name extends string, Auth, Operations>(
         files: receivedFiles(request),
         auth: caller,
         path: request.originalUrl.split('?')[0] ?? '',
-        signal: gone.signal,
+        // Made when a handler asks: most never wait on the client.
+        get signal() {
+          signal ??= closeSignal(response);
+          return signal;
+        },
         requestId: response.locals.requestId,
       });
     const key = request.get('idempotency-key');
@@ -262,6 +265,17 @@ function resolveParameter(document: OpenApiDocument, parameter: DocumentParamete
   return name === undefined
     ? parameter
     : ((document.components?.parameters?.[name] ?? {}) as DocumentParameter);
+}
+
+/** A signal aborted when the response closes (the client went away, or it was sent). */
+function closeSignal(response: Response): AbortSignal {
+  const gone = new AbortController();
+  if (response.closed) {
+    gone.abort();
+  } else {
+    response.once('close', () => gone.abort());
+  }
+  return gone.signal;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface TaskMarketDatabase {
     frozen: number;
     /** A `locked` account refuses every movement (an operator's fraud hold). */
     status: Generated<'active' | 'locked'>;
+    /** The agent's tasks in `open`, at most maxOpenTasks. */
+    open_tasks: Generated<number>;
   };
   ledger_entries: {
     id: string;

@@ -93,7 +93,7 @@ const migrations: Record<string, Migration> = {
       );
     },
   },
-  // Publishing counts the publisher's open tasks (at most maxOpenTasks).
+  // A publisher's tasks by status (`GET /tasks?publisher_id=…`).
   '003_tasks_by_publisher': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -101,6 +101,18 @@ const migrations: Record<string, Migration> = {
         .on('tasks')
         .columns(['publisher_id', 'status'])
         .execute();
+    },
+  },
+  // The cap on open tasks is kept as a count on the account, moved by the same guarded updates
+  // as the tasks, so that it costs one row however many tasks there are and holds under races.
+  '004_open_tasks_count': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('accounts')
+        .addColumn('open_tasks', 'integer', (column) => column.notNull().defaultTo(0))
+        .execute();
+      await sql`update accounts set open_tasks = (select count(*) from tasks
+        where tasks.publisher_id = accounts.agent_id and tasks.status = 'open')`.execute(db);
     },
   },
 };

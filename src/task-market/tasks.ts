@@ -119,9 +119,21 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
           allowed_statuses: [transitions[action].from],
         });
       }
+      if (task.status === 'open' && updated.status !== 'open') {
+        await leftOpen(trx, task.publisher_id);
+      }
       await points?.(trx, updated, at);
       return { before: task, task: updated };
     });
+  }
+
+  /** A task of this publisher's left `open`: one more may be published. */
+  async function leftOpen(trx: Trx, publisherId: string) {
+    await trx
+      .updateTable('accounts')
+      .set((eb) => ({ open_tasks: eb('open_tasks', '-', 1) }))
+      .where('agent_id', '=', publisherId)
+      .execute();
   }
 
   /** An action that ends the task: its brief is deleted once the change is committed. */
@@ -192,13 +204,13 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
         });
       }
       return db.transaction().execute(async (trx) => {
-        const { open } = await trx
-          .selectFrom('tasks')
-          .select((eb) => eb.fn.countAll<number>().as('open'))
-          .where('publisher_id', '=', publisherId)
-          .where('status', '=', 'open')
-          .executeTakeFirstOrThrow();
-        if (Number(open) >= config.maxOpenTasks) {
+        const room = await trx
+          .updateTable('accounts')
+          .set((eb) => ({ open_tasks: eb('open_tasks', '+', 1) }))
+          .where('agent_id', '=', publisherId)
+          .where('open_tasks', '<', config.maxOpenTasks)
+          .executeTakeFirst();
+        if (room.numUpdatedRows === 0n) {
           throw new TaskMarketError('INVALID_VALUE', {
             field: 'open_tasks',
             reason: `at most ${config.maxOpenTasks} open tasks per agent: cancel one or wait for a claim`,
@@ -365,6 +377,9 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
           .executeTakeFirst();
         if (changed.numUpdatedRows === 0n) {
           return false;
+        }
+        if (task.status === 'open') {
+          await leftOpen(trx, task.publisher_id);
         }
         await ledger.unfreeze(trx, task, at, mover);
         return true;

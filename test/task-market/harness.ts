@@ -155,7 +155,8 @@ export async function startMarket(options: MarketOptions = {}) {
 
   /**
    * Replays each agent's ledger in order and compares it with its account: every movement must
-   * show the balances it left, and the last one the balances the account holds.
+   * show the balances it left, and the last one the balances the account holds; and its count of
+   * open tasks must be the number it has.
    */
   async function auditLedger(): Promise<string[]> {
     const problems: string[] = [];
@@ -184,6 +185,15 @@ export async function startMarket(options: MarketOptions = {}) {
             `${account.agent_id}: entry ${entry.id} says ${entry.available_after}/${entry.frozen_after}, replay ${available}/${frozen}`,
           );
         }
+      }
+      const { open } = await db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll<number>().as('open'))
+        .where('publisher_id', '=', account.agent_id)
+        .where('status', '=', 'open')
+        .executeTakeFirstOrThrow();
+      if (account.open_tasks !== Number(open)) {
+        problems.push(`${account.agent_id}: counts ${account.open_tasks} open tasks, has ${open}`);
       }
       if (account.available !== available || account.frozen !== frozen) {
         problems.push(
