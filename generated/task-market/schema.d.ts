@@ -331,10 +331,10 @@ export interface paths {
          * Reject a result
          * @description Sends the submission of your task back to the executor with a reason; the task returns to
          *     `claimed` and the bounty stays frozen. Only the publisher may reject (`40302`), only a
-         *     `submitted` task (`40903`; `40906` once accepted), and only before the task's deadline
-         *     (`40905`): past it the executor could no longer submit again, so accept the submission, or it
-         *     is accepted for you once the decision window after its `submitted_at` has passed (see
-         *     `acceptTask`).
+         *     `submitted` task (`40903`; `40906` once accepted), and only within the decision window after
+         *     its `submitted_at` (`40905` after it, when the submission is accepted for you: see
+         *     `acceptTask`). A rejection past the task's deadline moves the deadline to a decision window
+         *     from now, so the executor can still submit again.
          */
         post: operations["rejectTask"];
         delete?: never;
@@ -611,11 +611,11 @@ export interface components {
         TaskId: string;
         /**
          * @description Makes the write safe to send again: the first request with a key is done, and the same request
-         *     sent again with that key (signed anew: a signature is good once) answers what the first
-         *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-         *     two identical writes within one second need keys of their own (the typed client gives every
-         *     write one). Another request with a used key, or a repeat while the first still runs, answers
-         *     `40001`.
+         *     sent again with that key, within its signature's window or signed anew, answers what the first
+         *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+         *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+         *     writes meant as two need keys of their own (the typed client gives every write one). Another
+         *     request with a used key, or a repeat while the first still runs, answers `40001`.
          * @example 0b9a7c4e-publish-summaries
          */
         IdempotencyKey: string;
@@ -1457,11 +1457,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1834,11 +1834,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1991,11 +1991,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2144,11 +2144,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2302,11 +2302,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2454,11 +2454,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -2613,11 +2613,11 @@ export interface operations {
             header?: {
                 /**
                  * @description Makes the write safe to send again: the first request with a key is done, and the same request
-                 *     sent again with that key (signed anew: a signature is good once) answers what the first
-                 *     answered, with `Idempotent-Replayed: true`, for a day. The key is signed with the request, so
-                 *     two identical writes within one second need keys of their own (the typed client gives every
-                 *     write one). Another request with a used key, or a repeat while the first still runs, answers
-                 *     `40001`.
+                 *     sent again with that key, within its signature's window or signed anew, answers what the first
+                 *     answered, with `Idempotent-Replayed: true`, for a day. Without a key a signed request is good
+                 *     once, and a second identical one answers `40105`; the key is signed with the request, so two
+                 *     writes meant as two need keys of their own (the typed client gives every write one). Another
+                 *     request with a used key, or a repeat while the first still runs, answers `40001`.
                  * @example 0b9a7c4e-publish-summaries
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];

@@ -25,20 +25,33 @@ export type KeyState =
  * Idempotency keys kept in the service's database, so a write retried on any instance is done
  * once: the first request with a key runs and its success is kept for `ttlSeconds`; a repeat
  * with the same request gets that answer back, a different request with the key is refused,
- * and so is a repeat while the first still runs. A failure is not kept: a retry runs again.
+ * and so is a repeat while the first still runs (for its lease). A failure is not kept: a retry
+ * runs again. Expired keys are swept out as new ones come.
  */
-export function databaseIdempotency(db: Kysely<PlatformTables>, clock: Clock, ttlSeconds = 86_400) {
+export function databaseIdempotency(
+  db: Kysely<PlatformTables>,
+  clock: Clock,
+  { ttlSeconds = 86_400, leaseSeconds = 120 } = {},
+) {
   const table = 'platform_idempotency';
+  let sweptAt = 0;
+
+  /** Deletes expired keys, at most once a minute per instance. */
+  async function sweep(now: Date) {
+    if (now.getTime() - sweptAt >= 60_000) {
+      sweptAt = now.getTime();
+      await db.deleteFrom(table).where('expires_at', '<=', now.toISOString()).execute();
+    }
+  }
+
   return {
-    /** Claims `key` for this request (by its fingerprint), or says what holds it. */
+    /**
+     * Claims `key` for this request (by its fingerprint), or says what holds it. A claim whose
+     * request never finished (its process died) is taken over once its lease has run out.
+     */
     async begin(scope: string, key: string, fingerprint: string): Promise<KeyState> {
       const now = clock.now();
-      await db
-        .deleteFrom(table)
-        .where('scope', '=', scope)
-        .where('key', '=', key)
-        .where('expires_at', '<=', now.toISOString())
-        .execute();
+      await sweep(now);
       const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
       const claimed = await db
         .insertInto(table)
@@ -50,20 +63,34 @@ export function databaseIdempotency(db: Kysely<PlatformTables>, clock: Clock, tt
       }
       const held = await db
         .selectFrom(table)
-        .select(['fingerprint', 'status', 'body'])
+        .select(['fingerprint', 'status', 'body', 'expires_at'])
         .where('scope', '=', scope)
         .where('key', '=', key)
         .executeTakeFirstOrThrow();
       if (held.fingerprint !== fingerprint) {
         return { state: 'conflict', conflict: 'reused' };
       }
-      if (held.status === null) {
+      if (held.status !== null) {
+        return {
+          state: 'done',
+          answer: { status: held.status, body: JSON.parse(held.body ?? 'null') },
+        };
+      }
+      const leaseEnds = Date.parse(held.expires_at) - (ttlSeconds - leaseSeconds) * 1000;
+      if (leaseEnds > now.getTime()) {
         return { state: 'conflict', conflict: 'running' };
       }
-      return {
-        state: 'done',
-        answer: { status: held.status, body: JSON.parse(held.body ?? 'null') },
-      };
+      const taken = await db
+        .updateTable(table)
+        .set({ expires_at: expiresAt })
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .where('status', 'is', null)
+        .where('expires_at', '=', held.expires_at)
+        .executeTakeFirst();
+      return taken.numUpdatedRows === 1n
+        ? { state: 'new' }
+        : { state: 'conflict', conflict: 'running' };
     },
 
     /** Keeps the answer of the request that claimed `key`. */
@@ -111,16 +138,20 @@ export async function runOnce(
   if (held.state === 'conflict') {
     throw refuse(held.conflict);
   }
+  let reply: AnyReply;
   try {
-    const reply = await answer();
-    if (reply.status < 300 && reply.events === undefined) {
-      await store.finish(scope, key, { status: reply.status, body: reply.body });
-    } else {
-      await store.release(scope, key);
-    }
-    return reply;
+    reply = await answer();
   } catch (error) {
+    // Nothing was done: a retry may run again.
     await store.release(scope, key);
     throw error;
   }
+  if (reply.status < 300 && reply.events === undefined) {
+    // Done: should keeping the answer fail, the key stays claimed until its lease ends rather
+    // than let a retry do the write twice.
+    await store.finish(scope, key, { status: reply.status, body: reply.body });
+  } else {
+    await store.release(scope, key);
+  }
+  return reply;
 }

@@ -19,15 +19,6 @@ export class FixedWindowLimiter {
 
   /** Counts one more for `key`: allowed while the window's count stays within the limit. */
   take(key: string): Admission {
-    return this.#admission(key, 1);
-  }
-
-  /** Whether one more for `key` would be allowed, without counting it. */
-  peek(key: string): Admission {
-    return this.#admission(key, 0);
-  }
-
-  #admission(key: string, count: number): Admission {
     const now = this.clock.now().getTime();
     const windowMs = this.windowSeconds * 1000;
     const window = Math.floor(now / windowMs);
@@ -35,13 +26,19 @@ export class FixedWindowLimiter {
       this.#window = window;
       this.#counts.clear();
     }
-    const counted = (this.#counts.get(key) ?? 0) + count;
-    if (count > 0) {
-      this.#counts.set(key, counted);
-    }
-    if (counted + (count > 0 ? 0 : 1) <= this.limit) {
+    const count = (this.#counts.get(key) ?? 0) + 1;
+    this.#counts.set(key, count);
+    if (count <= this.limit) {
       return { allowed: true };
     }
     return { allowed: false, retryAfter: Math.ceil(((window + 1) * windowMs - now) / 1000) };
+  }
+
+  /** Gives back what `take` counted for `key` (a failure counter, on a success). */
+  refund(key: string): void {
+    const count = this.#counts.get(key);
+    if (count !== undefined) {
+      this.#counts.set(key, Math.max(0, count - 1));
+    }
   }
 }

@@ -131,6 +131,11 @@ function operationSteps<Name extends string, Auth, Operations>(
   if (!handler) {
     throw new Error(`${service}: no handler for operation ${route.operationId}`);
   }
+  if (route.idempotent && !options.idempotency) {
+    throw new Error(
+      `${service}: ${route.operationId} takes an Idempotency-Key, and no store is given`,
+    );
+  }
   const requirements = requirementsOf(
     route.security ?? document.security ?? [],
     options.security,
@@ -200,7 +205,7 @@ function bodyParsers<Name extends string, Auth, Operations>(
     parsers.push(express.json(settings));
   }
   if (route.contentTypes.some((type) => type.startsWith('text/'))) {
-    parsers.push(express.text({ ...settings, type: 'text/*' }));
+    parsers.push(utf8Text, express.text({ ...settings, type: 'text/*' }));
   }
   if (route.contentTypes.includes('multipart/form-data')) {
     const rule = options.uploads?.rules[route.operationId as keyof Operations];
@@ -213,6 +218,20 @@ function bodyParsers<Name extends string, Auth, Operations>(
   }
   return parsers;
 }
+
+/**
+ * Text bodies are UTF-8: another declared charset would store other characters than the bytes
+ * sent, and than the ones a signature covers.
+ */
+const utf8Text: RequestHandler = (request, _response, next) => {
+  const charset = /;\s*charset="?([^";]+)/i.exec(request.get('content-type') ?? '')?.[1];
+  const utf8 = charset === undefined || /^utf-?8$/i.test(charset.trim());
+  next(
+    utf8
+      ? undefined
+      : new PlatformError({ role: 'mediaType', reason: `charset ${charset}: text is UTF-8` }),
+  );
+};
 
 /** The operations of a document, in its order. */
 function routes(document: OpenApiDocument): Route[] {

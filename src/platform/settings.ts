@@ -31,9 +31,9 @@ export function settingsReader(env: NodeJS.ProcessEnv) {
       }
       return value === 'true' ? true : /^\d+$/.test(value) ? Number(value) : value;
     },
-    /** A file or directory under DATA_DIR (default `data`), unless `name` is set. */
+    /** A file or directory under DATA_DIR (default `data`; empty counts as unset), unless `name` is set. */
     dataPath(name: string, ...parts: string[]): string {
-      return env[name] || join(env.DATA_DIR ?? 'data', ...parts);
+      return env[name] || join(env.DATA_DIR || 'data', ...parts);
     },
   };
 }

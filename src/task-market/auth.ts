@@ -110,8 +110,11 @@ export function createAuth({
       });
     }
     // A signed request is good once: the same one sent again within its window is a replay.
+    // Unless it has an Idempotency-Key (every signed write declares one): then a repeat gets
+    // the first one's answer, so a retry within the same second is safe.
     const usableUntil = new Date((Number(timestamp) + signatureToleranceSeconds) * 1000);
-    if (!(await replays.firstUse(`task-market:${signature}`, usableUntil))) {
+    const keyed = request.get('idempotency-key') !== undefined;
+    if (!keyed && !(await replays.firstUse(`task-market:${signature}`, usableUntil))) {
       throw new TaskMarketError('SIGNATURE_INVALID', {
         header: 'X-Signature',
         problem: 'replayed',

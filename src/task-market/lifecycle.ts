@@ -18,7 +18,13 @@ export const transitions: Record<Action, { from: TaskStatus; to: TaskStatus }> =
  * The rules of the task lifecycle: who may do what in which status, and which code refuses it.
  * Throws the refusal; returns the status the task moves to.
  */
-export function checkAction(task: TaskRow, action: Action, agentId: string, now: Date): TaskStatus {
+export function checkAction(
+  task: TaskRow,
+  action: Action,
+  agentId: string,
+  now: Date,
+  rules: { decisionWindowSeconds: number },
+): TaskStatus {
   const taskId = task.id;
   const current = { task_id: taskId, current_status: task.status };
   const overdue = new Date(task.deadline) <= now;
@@ -52,13 +58,16 @@ export function checkAction(task: TaskRow, action: Action, agentId: string, now:
       if (task.status === 'accepted') {
         throw new TaskMarketError('TASK_ALREADY_ACCEPTED', current);
       }
-      // Past the deadline the executor could not submit again: the publisher may still accept,
-      // and a submission left unanswered is accepted for it after the decision window.
-      if (
-        action === 'reject' &&
-        (task.status === 'expired' || (task.status === 'submitted' && overdue))
-      ) {
-        throw new TaskMarketError('TASK_EXPIRED', { task_id: taskId, deadline: task.deadline });
+      // The publisher decides within the decision window after the submission; past it the
+      // submission is accepted for them (the sweep), so a reject comes too late.
+      if (action === 'reject' && task.status === 'submitted') {
+        const due = decisionDue(task, rules.decisionWindowSeconds);
+        if (due <= now) {
+          throw new TaskMarketError('TASK_EXPIRED', {
+            task_id: taskId,
+            deadline: due.toISOString(),
+          });
+        }
       }
       break;
     case 'cancel':
@@ -81,8 +90,23 @@ export function checkAction(task: TaskRow, action: Action, agentId: string, now:
   return to;
 }
 
-/** The statuses a task ends in; its brief is deleted once it reaches one. */
-export const endedStatuses: readonly TaskStatus[] = ['accepted', 'cancelled', 'expired'];
+/** When the publisher's decision on a submitted task is due: the decision window after it. */
+export function decisionDue(task: TaskRow, decisionWindowSeconds: number): Date {
+  return new Date(Date.parse(task.submitted_at ?? task.updated_at) + decisionWindowSeconds * 1000);
+}
+
+/**
+ * The deadline a rejected task gets: a late rejection leaves the executor the decision window to
+ * submit again, so neither party can run the clock out on the other.
+ */
+export function deadlineAfterReject(
+  task: TaskRow,
+  now: Date,
+  decisionWindowSeconds: number,
+): string {
+  const resubmitBy = new Date(now.getTime() + decisionWindowSeconds * 1000);
+  return new Date(Math.max(Date.parse(task.deadline), resubmitBy.getTime())).toISOString();
+}
 
 /** Whether an agent is one of a task's two parties, who alone see its submission. */
 export function isParty(task: TaskRow, agentId: string): boolean {

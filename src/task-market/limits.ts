@@ -61,10 +61,15 @@ export function createLimits(config: TaskMarketConfig, clock: Clock) {
     guardSignIn(openclaw: OpenClaw): OpenClaw {
       return {
         async verify(agentId, secret) {
-          rateLimited(signInFailures, signInFailures.peek(agentId));
-          const valid = await openclaw.verify(agentId, secret);
-          if (!valid) {
-            signInFailures.take(agentId);
+          // Counted before asking OpenClaw, so parallel guesses cannot all slip in; a success
+          // gives its count back.
+          rateLimited(signInFailures, signInFailures.take(agentId));
+          const valid = await openclaw.verify(agentId, secret).catch((error: unknown) => {
+            signInFailures.refund(agentId);
+            throw error;
+          });
+          if (valid) {
+            signInFailures.refund(agentId);
           }
           return valid;
         },

@@ -8,7 +8,13 @@ import { newestFirstPage } from './cursor.ts';
 import type { Db, TaskRow, TaskStatus, Trx } from './database.ts';
 import { TaskMarketError } from './errors.ts';
 import { ledger, type Mover } from './ledger.ts';
-import { type Action, checkAction, mayReadBrief, transitions } from './lifecycle.ts';
+import {
+  type Action,
+  checkAction,
+  deadlineAfterReject,
+  mayReadBrief,
+  transitions,
+} from './lifecycle.ts';
 
 export interface PublishInput {
   title: string;
@@ -94,7 +100,7 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
         throw new TaskMarketError('TASK_NOT_FOUND', { task_id: taskId });
       }
       const at = now();
-      const status = checkAction(task, action, agentId, new Date(at));
+      const status = checkAction(task, action, agentId, new Date(at), config);
       if (action === 'claim') {
         await refuseSecondActiveTask(trx, agentId);
       }
@@ -112,7 +118,7 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
           .selectAll()
           .where('id', '=', taskId)
           .executeTakeFirstOrThrow();
-        checkAction(current, action, agentId, new Date(at));
+        checkAction(current, action, agentId, new Date(at), config);
         throw new TaskMarketError('TASK_STATE_INVALID', {
           task_id: taskId,
           current_status: current.status,
@@ -292,7 +298,12 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
       ),
 
     reject: async (taskId: string, agentId: string, reason: string) =>
-      (await act(taskId, agentId, 'reject', () => ({ rejection_reason: reason }))).task,
+      (
+        await act(taskId, agentId, 'reject', (task, at) => ({
+          rejection_reason: reason,
+          deadline: deadlineAfterReject(task, new Date(at), config.decisionWindowSeconds),
+        }))
+      ).task,
 
     cancel: (taskId: string, agentId: string, request: RequestInfo = {}) =>
       end(
@@ -311,7 +322,7 @@ export function createTaskStore({ db, clock, log, config, briefs }: TaskStoreOpt
      * one the task points at is untouched.
      */
     async replaceBrief(taskId: string, agentId: string, markdown: string): Promise<TaskRow> {
-      checkAction(await find(taskId), 'uploadBrief', agentId, clock.now());
+      checkAction(await find(taskId), 'uploadBrief', agentId, clock.now(), config);
       const file = await briefs.write(taskId, markdown);
       let result: { before: TaskRow; task: TaskRow };
       try {

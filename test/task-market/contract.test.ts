@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../generated/task-market/errors.ts';
+import { taskMarketConfig } from '../../src/task-market/config.ts';
 import { loadDocument, type Pair } from '../support/documents.ts';
 import {
   type Market,
@@ -402,10 +403,12 @@ const scenarios: Record<string, Scenario> = {
       ({ b }, taskId) => post(b, taskId, 'submit', { content: 'Late.' }),
     ),
     rejectTask: lifecycle(
-      async ({ market, b }, taskId) => {
+      async (w, taskId) => {
+        const { market, b } = w;
         await market.act(b, taskId, 'claim');
         await market.act(b, taskId, 'submit', { content: 'Done.' });
-        market.clock.advance(121);
+        market.clock.advance(taskMarketConfig({}).decisionWindowSeconds);
+        w.a = await market.signIn(w.a.agent); // days later: a token of today
       },
       ({ a }, taskId) => post(a, taskId, 'reject', { reason: 'Too late to ask.' }),
     ),

@@ -144,15 +144,27 @@ describe('finding 3: a brief upload that loses to a claim changes nothing', () =
   });
 });
 
-describe('finding 4: rejecting after the deadline, and submissions nobody answers', () => {
+describe('finding 4: late rejections, and submissions nobody answers', () => {
   const decisionWindowSeconds = 7200;
   beforeEach(() => start({ config: { decisionWindowSeconds } }));
   afterEach(() => market.close());
 
-  it('answers 40905 to a reject past the deadline, and still lets the publisher accept', async () => {
+  it('gives the executor the decision window to submit again after a late reject', async () => {
     const deadline = new Date(market.clock.now().getTime() + 120_000).toISOString();
     const task = await submittedTask({ deadline, bounty: 70 });
-    market.clock.advance(121);
+    await advance(121); // past the deadline, within the decision window
+    const rejected = await market.act(a, task.id, 'reject', { reason: 'Cite the sources.' });
+    expect(rejected).toMatchObject({ status: 'claimed' });
+    await advance(decisionWindowSeconds - 1);
+    expect(await market.tasks.expireOverdue()).toBe(0);
+    expect(await market.act(b, task.id, 'submit', { content: 'With sources.' })).toMatchObject({
+      status: 'submitted',
+    });
+  });
+
+  it('answers 40905 to a reject once the decision window has passed, and still lets the publisher accept', async () => {
+    const task = await submittedTask({ bounty: 70 });
+    await advance(decisionWindowSeconds);
     const reply = await market.request('POST', `/tasks/${task.id}/reject`, {
       session: a,
       body: { reason: 'Too late to ask again.' },

@@ -83,7 +83,7 @@ describe('a signed write sent again (replay)', () => {
     expect(await frozen(a)).toBe(50);
   });
 
-  it('answers a retry with the same Idempotency-Key as it answered the first', async () => {
+  it('answers a retry with the same Idempotency-Key as the first, even within its second', async () => {
     await start();
     const raw = JSON.stringify(task(market));
     const send = () =>
@@ -93,8 +93,8 @@ describe('a signed write sent again (replay)', () => {
         signed: false,
       });
     const first = await send();
-    market.clock.advance(1); // a retry is signed anew
-    const retry = await send();
+    const retry = await send(); // byte for byte the same, signature included
+
     expect(retry.status).toBe(201);
     expect(retry.body.data).toEqual(first.body.data);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
@@ -164,6 +164,22 @@ describe('limits before anything else', () => {
     market.clock.advance(900);
     expect((await signIn(agent?.secret)).status).toBe(200);
   });
+
+  it('lets no more guesses reach OpenClaw than the limit, however many arrive at once', async () => {
+    await start({ config: { signInFailures: { limit: 3, windowSeconds: 900 } } });
+    const agent = market.agents[1];
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, guess) =>
+        market.request('POST', '/auth/token', {
+          body: { agent_id: agent?.id, secret: `a-guess-openclaw-does-not-know-${guess}` },
+        }),
+      ),
+    );
+    const checked = replies.filter(
+      (reply) => reply.body.code === code('OPENCLAW_AUTH_FAILED').code,
+    );
+    expect(checked).toHaveLength(3);
+  });
 });
 
 describe('tokens', () => {
@@ -219,35 +235,29 @@ describe('signatures', () => {
     });
   });
 
-  it('refuses a request sent with another charset than the one signed', async () => {
+  it('refuses a request sent with another Content-Type than the one signed', async () => {
     await start();
-    const published = await market.publish(a);
-    const path = `/tasks/${published.id}/task.md`;
-    const brief = Buffer.from('# Résumé des trois articles');
-    const timestamp = String(Math.floor(market.clock.now().getTime() / 1000));
-    const signature = sign(a.signingKey, {
-      method: 'PUT',
-      path: `/task-market${path}`,
-      timestamp,
-      contentType: 'text/markdown',
-      contentEncoding: '',
-      idempotencyKey: '',
-      body: brief,
-    });
-    const response = await fetch(`${market.origin}/task-market${path}`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${a.token}`,
-        'content-type': 'text/markdown; charset=latin1',
-        'x-timestamp': timestamp,
-        'x-signature': signature,
-      },
-      body: brief,
-    });
-    expect(await response.json()).toMatchObject({
+    const raw = JSON.stringify(task(market));
+    const headers = {
+      ...signed(a, '/tasks', raw),
+      'content-type': 'application/json; charset=utf-8',
+    };
+    const reply = await market.request('POST', '/tasks', { raw, headers, signed: false });
+    expect(reply.body).toMatchObject({
       ...code('SIGNATURE_INVALID'),
       details: { problem: 'mismatch' },
     });
+  });
+
+  it('refuses a brief in another charset than UTF-8, whatever its signature', async () => {
+    await start();
+    const published = await market.publish(a);
+    const reply = await market.request('PUT', `/tasks/${published.id}/task.md`, {
+      session: a,
+      raw: '# Résumé',
+      contentType: 'text/markdown; charset=latin1',
+    });
+    expect(reply.body).toMatchObject(code('INVALID_FORMAT'));
     const task = await market.request('GET', `/tasks/${published.id}`, { session: a });
     expect(task.body.data.has_brief).toBe(false);
   });
