@@ -84,11 +84,13 @@ const migrations: Record<string, Migration> = {
   },
   // Each version of a brief is its own file, published by pointing the task's row at it: an
   // upload that loses to a claim leaves nothing the executor could read. Briefs uploaded before
-  // are the `<task id>.md` files.
+  // are the `<task id>.md` files of the tasks still running.
   '002_brief_files': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('tasks').addColumn('brief_file', 'text').execute();
-      await sql`update tasks set brief_file = id || '.md' where brief_updated_at is not null`.execute(
+      // A task that has ended keeps no brief: its old file is left for the operator to remove.
+      await sql`update tasks set brief_file = id || '.md'
+        where brief_updated_at is not null and status in ('open', 'claimed', 'submitted')`.execute(
         db,
       );
     },
