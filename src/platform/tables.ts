@@ -19,7 +19,10 @@ export interface PlatformTables {
   };
 }
 
-/** The platform's schema changes, applied with each service's own (names sort after theirs). */
+/**
+ * The platform's schema changes, applied with each service's own; the two interleave by name over
+ * time, so the migrator allows unordered migrations (src/platform/db.ts).
+ */
 export const platformMigrations: Record<string, Migration> = {
   platform_001_seen_requests: {
     async up(db: Kysely<unknown>) {

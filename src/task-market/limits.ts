@@ -20,26 +20,23 @@ export function createLimits(config: TaskMarketConfig, clock: Clock) {
   const quota = limiter({ limit: config.dailyQuota, windowSeconds: 86_400 });
   const signInFailures = limiter(config.signInFailures);
 
-  /** RATE_LIMITED for a limiter's refusal. */
+  /** RATE_LIMITED for a limiter's refusal, `retryAfter` seconds before its next window. */
+  const tooMany = (refused: FixedWindowLimiter, retryAfter: number) =>
+    new TaskMarketError('RATE_LIMITED', {
+      retry_after: retryAfter,
+      limit: refused.limit,
+      window: `${refused.windowSeconds}s`,
+    });
   const rateLimited = (refused: FixedWindowLimiter, admission: Admission) => {
     if (!admission.allowed) {
-      throw new TaskMarketError('RATE_LIMITED', {
-        retry_after: admission.retryAfter,
-        limit: refused.limit,
-        window: `${refused.windowSeconds}s`,
-      });
+      throw tooMany(refused, admission.retryAfter);
     }
   };
 
   return {
     clientLimit: {
       take: (key) => client.take(key),
-      refuse: (retryAfter) =>
-        new TaskMarketError('RATE_LIMITED', {
-          retry_after: retryAfter,
-          limit: client.limit,
-          window: `${client.windowSeconds}s`,
-        }),
+      refuse: (retryAfter) => tooMany(client, retryAfter),
     } satisfies ClientLimit,
 
     /** Every request counts against its agent's rate limit (sign-in: its address's) and quota. */
