@@ -39,7 +39,7 @@ const prismUrl = `http://127.0.0.1:${prismPort}${taskPath}`;
 const children: ChildProcess[] = [
   await start(
     process.execPath,
-    ['--import', 'tsx', 'src/mock/main.ts'],
+    ['--import', 'tsx', 'mocks/main.ts'],
     { MOCK_PORT: String(ourPort) },
     ourUrl,
   ),

@@ -1,8 +1,8 @@
 // npm start (after npm run docs): every service under /<service> on PORT (default 8080), the
 // docs under /docs, and the mock of every document on MOCK_PORT (default 4010).
 
+import { createMockServer } from '../mocks/server.ts';
 import { builtServices } from './build/services.ts';
-import { createMockServer } from './mock/server.ts';
 import { createPlatformApp } from './platform/app.ts';
 import { systemClock } from './platform/clock.ts';
 import { Lifecycle } from './platform/lifecycle.ts';

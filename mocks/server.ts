@@ -11,13 +11,13 @@ import {
 import type { IHttpOperation } from '@stoplight/types';
 import express from 'express';
 import { isLeft } from 'fp-ts/Either';
-import type { BuiltService } from '../build/services.ts';
-import { errorBody, identifyError } from '../catalog/envelopes.js';
-import { loadCatalog } from '../catalog/load.js';
-import { roleBody, roleEntry } from '../catalog/platform.js';
-import type { Catalog, Details, DetailValue } from '../catalog/types.d.ts';
-import { docsDir as defaultDocsDir } from '../docs/links.js';
-import { docsRouter } from '../docs/serve.ts';
+import type { BuiltService } from '../src/build/services.ts';
+import { errorBody, identifyError } from '../src/catalog/envelopes.js';
+import { loadCatalog } from '../src/catalog/load.js';
+import { roleBody, roleEntry } from '../src/catalog/platform.js';
+import type { Catalog, Details, DetailValue } from '../src/catalog/types.d.ts';
+import { docsDir as defaultDocsDir } from '../src/docs/links.js';
+import { docsRouter } from '../src/docs/serve.ts';
 import { findOperation, indexExamples, type OperationExamples } from './examples.ts';
 import { parsePrefer } from './prefer.ts';
 

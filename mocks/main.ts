@@ -1,5 +1,5 @@
 // npm run mock: every generated document mocked on MOCK_PORT (default 4010) under /<service>.
-import { builtServices } from '../build/services.ts';
+import { builtServices } from '../src/build/services.ts';
 import { createMockServer } from './server.ts';
 
 const port = Number(process.env.MOCK_PORT ?? 4010);
