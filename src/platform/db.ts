@@ -68,25 +68,6 @@ export async function openMigratedDatabase<Schema>(
 /** The SQLite connection under each Kysely instance openDatabase made. */
 const connections = new WeakMap<object, SQLite.Database>();
 
-const unavailableCodes = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|NOTADB|CORRUPT|READONLY)/;
-
-/** Whether an error means the database cannot be reached or used at all (as opposed to a bug). */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) {
-    return false;
-  }
-  const code = (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && unavailableCodes.test(code)) ||
-    /database connection is not open|driver has already been destroyed/i.test(error.message)
-  );
-}
-
-/** Whether an error is a unique constraint refusing a row. */
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
 /**
  * A one-parameter query compiled once and then run with each new value, for the lookups every
  * request makes. While no transaction is open on the connection, it runs the prepared statement

@@ -1,5 +1,5 @@
 import { type ApiError, isApiError } from './api-error.ts';
-import { isDatabaseUnavailable } from './db.ts';
+import { isDatabaseUnavailable } from './database-errors.ts';
 
 /** A request validation failure, one per broken rule. */
 export interface ValidationIssue {
@@ -153,7 +153,9 @@ function isValidatorError(error: unknown): error is ValidatorError {
 
 function validationIssues(error: ValidatorError): ValidationIssue[] {
   return (error.errors ?? []).map(({ path, message, errorCode }) => {
-    const [, location = 'body', ...rest] = path.split('/');
+    const [, at = 'body', ...rest] = path.split('/');
+    // The validator says `params` for the path's parameters.
+    const location = at === 'params' ? 'path' : at;
     return { location, field: rest.join('/'), message, keyword: keywordOf(errorCode, message) };
   });
 }

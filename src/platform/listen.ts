@@ -39,7 +39,7 @@ const unparsable = new PlatformError({
  */
 export async function listen(app: Express, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = app.listen(port, host);
-  server.on('clientError', (error: ClientError, socket: Socket) => refuse(app, error, socket));
+  answerUnparsable(server, app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.once('listening', () => {
@@ -48,6 +48,11 @@ export async function listen(app: Express, port: number, host = '127.0.0.1'): Pr
     });
   });
   return server;
+}
+
+/** Makes `server` answer what Node's HTTP parser refuses as the service `app` serves at its path does. */
+export function answerUnparsable(server: Server, app: Express): void {
+  server.on('clientError', (error: ClientError, socket: Socket) => refuse(app, error, socket));
 }
 
 /** The origin a server listens on: `http://127.0.0.1:<port>`. */

@@ -49,12 +49,15 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
   /**
    * Writes whose document declares an `Idempotency-Key` header are done once per key: the store,
    * the key space of a caller, and the service's refusal of a key in use by another request.
+   * `false` for a service whose answers depend on no state (the mock): a repeat is answered alike.
    */
-  idempotency?: {
-    store: Idempotency;
-    scope(caller: Auth | null): string;
-    refuse(conflict: KeyConflict): Error;
-  };
+  idempotency?:
+    | {
+        store: Idempotency;
+        scope(caller: Auth | null): string;
+        refuse(conflict: KeyConflict): Error;
+      }
+    | false;
   validateResponses: boolean;
   lifecycle: Lifecycle;
   logger: Logger;
@@ -101,7 +104,9 @@ export function createServiceApp<Name extends string, Auth, Operations>(
   app.use(basePath, (_request, _response, next) => {
     next(lifecycle.draining ? new PlatformError({ role: 'draining' }) : undefined);
   });
-  for (const route of routes(document)) {
+  // A path without parameters is matched before one with them (`/tasks/status`, then
+  // `/tasks/{taskId}`), as OpenAPI matches them, whatever the document's order.
+  for (const route of routes(document).sort(byConcreteness)) {
     const path = basePath + route.path.replace(/\{(\w+)\}/g, ':$1');
     app[route.method](path, operationSteps(route, document, options));
   }
@@ -131,7 +136,7 @@ function operationSteps<Name extends string, Auth, Operations>(
   if (!handler) {
     throw new Error(`${service}: no handler for operation ${route.operationId}`);
   }
-  if (route.idempotent && !options.idempotency) {
+  if (route.idempotent && options.idempotency === undefined) {
     throw new Error(
       `${service}: ${route.operationId} takes an Idempotency-Key, and no store is given`,
     );
@@ -232,6 +237,20 @@ const utf8Text: RequestHandler = (request, _response, next) => {
       : new PlatformError({ role: 'mediaType', reason: `charset ${charset}: text is UTF-8` }),
   );
 };
+
+/** Orders routes segment by segment, a literal segment before a parameter. */
+function byConcreteness(a: Route, b: Route): number {
+  const kinds = (route: Route) =>
+    route.path.split('/').map((part) => (part.startsWith('{') ? 1 : 0));
+  const [first, second] = [kinds(a), kinds(b)];
+  for (let index = 0; index < Math.min(first.length, second.length); index += 1) {
+    const difference = (first[index] ?? 0) - (second[index] ?? 0);
+    if (difference !== 0) {
+      return difference;
+    }
+  }
+  return 0;
+}
 
 /** The operations of a document, in its order. */
 function routes(document: OpenApiDocument): Route[] {

@@ -7,6 +7,7 @@ import {
   xErrorsPlatform,
   xErrorsRequired,
   xErrorsUsed,
+  xMissingCredentials,
 } from './rules.js';
 
 /** Removes the root's `x-error-catalog` $ref from the bundle, which would otherwise inline the catalog. */
@@ -32,6 +33,7 @@ export default function contractsPlugin() {
         'x-errors-known': xErrorsKnown,
         'x-errors-used': xErrorsUsed,
         'x-errors-platform': xErrorsPlatform,
+        'x-missing-credentials': xMissingCredentials,
       },
     },
   };

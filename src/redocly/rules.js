@@ -187,6 +187,62 @@ export function xErrorsPlatform() {
 }
 
 /**
+ * Rule `x-missing-credentials`: every security scheme names, in `x-missing-credentials`, the
+ * catalog code a request without its credentials gets (what the mock answers, and the server),
+ * and every operation that requires the scheme lists that code.
+ */
+export function xMissingCredentials() {
+  /** @type {ResolvedCatalog | undefined} */
+  let resolved;
+  /** @type {Map<string, string>} */
+  const codes = new Map();
+  /** @type {unknown[]} */
+  let defaultSecurity = [];
+  return {
+    Root: {
+      enter(/** @type {any} */ root, /** @type {any} */ ctx) {
+        resolved = resolveCatalog(root, ctx);
+        defaultSecurity = root.security ?? [];
+        const schemes = root.components?.securitySchemes ?? {};
+        for (const [name, scheme] of Object.entries(schemes)) {
+          const code = /** @type {any} */ (scheme)['x-missing-credentials'];
+          const at = ctx.location.child(['components', 'securitySchemes', name]);
+          if (typeof code !== 'string') {
+            ctx.report({
+              message: `security scheme ${name} has no x-missing-credentials: name the code a request without its credentials gets`,
+              location: at.key(),
+            });
+          } else if (resolved.catalog && !resolved.byName.has(code)) {
+            ctx.report({
+              message: `x-missing-credentials of ${name}: ${code} is not in the ${resolved.catalog.service} catalog`,
+              location: at.child(['x-missing-credentials']),
+            });
+          } else {
+            codes.set(name, code);
+          }
+        }
+      },
+    },
+    Operation: {
+      enter(/** @type {any} */ operation, /** @type {any} */ ctx) {
+        const listed = new Set(operation['x-errors'] ?? []);
+        const security = operation.security ?? defaultSecurity;
+        const schemes = new Set(security.flatMap((/** @type {any} */ each) => Object.keys(each)));
+        for (const name of schemes) {
+          const code = codes.get(name);
+          if (code !== undefined && !listed.has(code)) {
+            ctx.report({
+              message: `x-errors of ${operation.operationId ?? ctx.key} lacks ${code}, the answer to a request without ${name} credentials`,
+              location: ctx.location.child(['x-errors']).key(),
+            });
+          }
+        }
+      },
+    },
+  };
+}
+
+/**
  * @param {any} operation
  * @param {number} status
  */

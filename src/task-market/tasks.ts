@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.ts';
-import { compiledLookup, isUniqueViolation } from '../platform/db.ts';
+import { isUniqueViolation } from '../platform/database-errors.ts';
+import { compiledLookup } from '../platform/db.ts';
 import { uuidv7 } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { BriefStorage } from './briefs.ts';

@@ -115,6 +115,20 @@ describe('npm run build', () => {
       says: 'platform.bodyTooLarge: schema HTTPStatusError is not under components/schemas',
     },
     {
+      problem: 'a security scheme without the code for missing credentials',
+      file: 'openapi/bot-agent/openapi.yaml',
+      from: '      x-missing-credentials: AUTHENTICATION_FAILED\n',
+      to: '',
+      says: 'security scheme bearerAuth has no x-missing-credentials',
+    },
+    {
+      problem: 'an operation that lacks the code for missing credentials',
+      file: `${paths}/points.yaml`,
+      from: '    - AUTH_REQUIRED\n',
+      to: '',
+      says: 'x-errors of getPointsBalance lacks AUTH_REQUIRED, the answer to a request without bearerAuth credentials',
+    },
+    {
       problem: 'a field code without the field that carries it',
       file: 'openapi/podi/paths/tasks_{taskId}.yaml',
       from: '  x-error-field:\n    path: error_message\n',
