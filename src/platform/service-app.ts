@@ -29,9 +29,11 @@ export interface ServiceOptions<Name extends string, Auth, Operations> {
   document: string;
   /** One handler per operationId of the service's generated `operations` type. */
   handlers: Handlers<Operations, Auth>;
+  /**
+   * One check per scheme of the document. The schemes it marks `x-reads-body` (a signature) run
+   * after the body is parsed and validated, the rest before.
+   */
   security: Record<string, SecurityScheme<Auth>>;
-  /** The schemes that read the body (a signature): they run after it is parsed, the rest before. */
-  bodySchemes?: readonly string[];
   /** What the service answers, by its catalog's `platform` roles, for what the platform detects. */
   failures: FailureAnswers<Name>;
   /**
@@ -144,7 +146,7 @@ function operationSteps<Name extends string, Auth, Operations>(
   const requirements = requirementsOf(
     route.security ?? document.security ?? [],
     options.security,
-    options.bodySchemes ?? [],
+    bodySchemes(document),
     service,
   );
   const run: RequestHandler = async (request, response) => {
@@ -237,6 +239,12 @@ const utf8Text: RequestHandler = (request, _response, next) => {
       : new PlatformError({ role: 'mediaType', reason: `charset ${charset}: text is UTF-8` }),
   );
 };
+
+/** The schemes the document marks as reading the body. */
+function bodySchemes(document: OpenApiDocument): string[] {
+  const schemes = Object.entries(document.components?.securitySchemes ?? {});
+  return schemes.filter(([, scheme]) => scheme['x-reads-body'] === true).map(([name]) => name);
+}
 
 /** Orders routes segment by segment, a literal segment before a parameter. */
 function byConcreteness(a: Route, b: Route): number {

@@ -8,7 +8,11 @@ export interface OpenApiDocument {
   servers: { url: string }[];
   paths: Record<string, Record<string, unknown>>;
   security?: Record<string, string[]>[];
-  components?: { parameters?: Record<string, unknown> };
+  components?: {
+    parameters?: Record<string, unknown>;
+    /** `x-reads-body: true` marks a scheme that checks the body (a signature over it). */
+    securitySchemes?: Record<string, { 'x-reads-body'?: boolean }>;
+  };
 }
 
 const documents = new Map<string, OpenApiDocument>();

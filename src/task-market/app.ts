@@ -55,7 +55,6 @@ export async function createTaskMarket(options: TaskMarketOptions): Promise<Task
       openclaw: limits.guardSignIn(options.openclaw),
     }),
     security: { bearerAuth: auth.bearerAuth, requestSignature: auth.requestSignature },
-    bodySchemes: ['requestSignature'],
     failures: failureAnswers,
     clientLimit: limits.clientLimit,
     admit: limits.admit,
