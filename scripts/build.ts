@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
 import { readApis } from '../src/build/apis.ts';
 import { errorsModule } from '../src/build/errors-module.ts';
 import { redocly } from '../src/build/redocly.ts';
@@ -86,9 +87,10 @@ try {
   await step('error tables', async () => {
     for (const service of services) {
       const source = `openapi/${service}/errors.yaml`;
+      const document = parse(readFileSync(file(service, 'openapi.yaml'), 'utf8'));
       writeFileSync(
         file(service, 'errors.ts'),
-        errorsModule(loadCatalog(join(cwd, source)), source),
+        errorsModule(loadCatalog(join(cwd, source)), document, source),
       );
     }
   });

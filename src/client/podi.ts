@@ -1,40 +1,64 @@
-import { catalog, type ErrorName } from '../../generated/podi/errors.ts';
+import type { Client } from 'openapi-fetch';
+import { catalog, type ErrorName, type OperationErrors } from '../../generated/podi/errors.ts';
 import type { components, paths } from '../../generated/podi/schema.d.ts';
 import { entryOfCode } from '../catalog/envelopes.js';
 import {
   createServiceClient,
+  type DocumentedPaths,
   describeErrorOf,
   type EntryOf,
   errorEntry,
+  type NamesIn,
+  type Narrowed,
+  type RetryOptions,
   type ServiceClientOptions,
 } from './core.ts';
 
-export type { ErrorName, paths, ServiceClientOptions };
+export type { ErrorName, OperationErrors, paths, RetryOptions, ServiceClientOptions };
 export { catalog };
 
 type Entry<Name extends ErrorName> = EntryOf<typeof catalog.errors, Name>;
-type HttpEntry = Extract<(typeof catalog.errors)[number], { surface: 'http' }>;
+type HttpName = Extract<(typeof catalog.errors)[number], { surface: 'http' }>['name'];
 
-/** The body of every podi HTTP error: `{"detail": "<CODE>"}`. */
+/** The body of every podi HTTP error, `{"detail": "<CODE>"}`, as the document describes it. */
 export type PodiError = components['schemas']['HTTPError'];
 
-/** The body of one podi HTTP error code. */
-export type PodiErrorOf<Name extends HttpEntry['name']> = PodiError & { detail: Name };
+/** The body of one podi HTTP error code (podi's errors carry no details). */
+export type PodiErrorOf<Name extends HttpName> = PodiError & { detail: Name };
 
-/**
- * A typed client of the podi API, on the server or the mock. It retries the retryable HTTP
- * errors; a refused invocation is a 200 whose `taskId` carries the refusal (`ERR|Q1001|…`), which
- * it does not retry: `describeFailure(taskId)?.retryable` says whether to invoke again later.
- */
-export function createPodiClient(options: ServiceClientOptions) {
-  return createServiceClient<paths>(catalog, options);
+type ErrorBodies = { [Name in HttpName]: PodiErrorOf<Name> };
+
+/** What the podi client narrows its answers with. */
+interface PodiErrorTypes {
+  entries: (typeof catalog.errors)[number];
+  bodies: ErrorBodies;
+  envelope: PodiError;
+  operations: OperationErrors;
 }
 
-/** Whether `error` is the podi HTTP error `name`; narrows it to that code's body. */
-export function isApiError<Name extends HttpEntry['name']>(
-  error: unknown,
+/** A podi client: each operation's `error` is the bodies of the HTTP codes it documents. */
+export type PodiClient = Client<DocumentedPaths<paths, PodiErrorTypes>>;
+
+/**
+ * A typed client of the podi API, on the server or the mock. Its seed gives no retry advice:
+ * four attempts, waiting 1 s, 2 s, 4 s (or Retry-After when longer, up to a minute). It retries
+ * the retryable HTTP errors; a refused invocation is a 200 whose `taskId` carries the refusal
+ * (`ERR|Q1001|…`), which it does not retry: `describeFailure(taskId)?.retryable` says whether to
+ * invoke again later.
+ */
+export function createPodiClient(options: ServiceClientOptions): PodiClient {
+  const retry = { retries: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
+  return createServiceClient<paths, PodiErrorTypes>(catalog, { retry }, options);
+}
+
+/**
+ * Whether `error` is the podi HTTP error `name`, one of the codes the operation that answered
+ * documents; narrows it to that code's body.
+ */
+export function isApiError<Value, Name extends NamesIn<Value, ErrorBodies>>(
+  error: Value,
   name: Name,
-): error is PodiErrorOf<Name> {
+): error is Narrowed<Value, ErrorBodies[Name]> {
   return errorEntry(catalog, error)?.name === name;
 }
 

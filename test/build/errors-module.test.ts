@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { parse } from 'yaml';
 import type {
   ErrorDetails as BotAgentDetails,
   ErrorName as BotAgentName,
@@ -7,8 +9,18 @@ import type {
   ErrorDetails as PodiDetails,
   ErrorName as PodiName,
 } from '../../generated/podi/errors.ts';
-import type { ErrorDetails, ErrorName } from '../../generated/task-market/errors.ts';
-import { detailsType, errorsModule } from '../../src/build/errors-module.ts';
+import type {
+  ErrorDetails,
+  ErrorName,
+  OperationErrors,
+} from '../../generated/task-market/errors.ts';
+import type { paths } from '../../generated/task-market/schema.d.ts';
+import {
+  type DocumentErrors,
+  detailsType,
+  errorsModule,
+  operationErrorsType,
+} from '../../src/build/errors-module.ts';
 import { loadCatalog } from '../../src/catalog/load.js';
 import type { CatalogEntry } from '../../src/catalog/types.d.ts';
 
@@ -68,8 +80,48 @@ describe('detailsType', () => {
   });
 });
 
+describe('operationErrorsType', () => {
+  it.each([
+    ['no paths', {}, ''],
+    [
+      "each method's x-errors, by path",
+      {
+        paths: {
+          '/tasks/{taskId}': {
+            get: { 'x-errors': ['TASK_NOT_FOUND', 'RATE_LIMITED'] },
+            delete: { 'x-errors': ['TASK_NOT_FOUND'] },
+          },
+        },
+      },
+      "  '/tasks/{taskId}': {\n    get: 'TASK_NOT_FOUND' | 'RATE_LIMITED';\n    delete: 'TASK_NOT_FOUND';\n  };",
+    ],
+    [
+      'no path item members that are not operations, no operation without x-errors',
+      {
+        paths: {
+          '/points': {
+            parameters: [{ name: 'x-errors' }],
+            summary: 'Points',
+            get: { responses: {} },
+          },
+          '/tasks': { post: { 'x-errors': ['COZE_HTTP_*'] } },
+        },
+      },
+      "  '/tasks': {\n    post: 'COZE_HTTP_*';\n  };",
+    ],
+  ])('writes %s', (_case, document, type) => {
+    expect(operationErrorsType(document)).toBe(type);
+  });
+});
+
 describe('errorsModule', () => {
-  const podi = errorsModule(loadCatalog('openapi/podi/errors.yaml'), 'openapi/podi/errors.yaml');
+  const document = (service: string) =>
+    parse(readFileSync(`generated/${service}/openapi.yaml`, 'utf8')) as DocumentErrors;
+  const podi = errorsModule(
+    loadCatalog('openapi/podi/errors.yaml'),
+    document('podi'),
+    'openapi/podi/errors.yaml',
+  );
 
   it('quotes names with a dynamic suffix', () => {
     expect(podi).toContain("  'COZE_HTTP_*': Record<string, never>;");
@@ -78,6 +130,7 @@ describe('errorsModule', () => {
   it("types FastAPI's loc as strings and indices", () => {
     const divination = errorsModule(
       loadCatalog('openapi/divination/errors.yaml'),
+      document('divination'),
       'openapi/divination/errors.yaml',
     );
     expect(divination).toContain(
@@ -91,6 +144,31 @@ describe('errorsModule', () => {
     expectTypeOf<keyof ErrorDetails>().toEqualTypeOf<ErrorName>();
     expectTypeOf<keyof BotAgentDetails>().toEqualTypeOf<BotAgentName>();
     expectTypeOf<keyof PodiDetails>().toEqualTypeOf<PodiName>();
+  });
+
+  it('lists the codes of each operation of the document, keyed as `paths` is', () => {
+    expectTypeOf<keyof OperationErrors>().toEqualTypeOf<keyof paths>();
+    expectTypeOf<OperationErrors['/tasks/{taskId}/claim']['post']>().toEqualTypeOf<
+      | 'INVALID_PARAMETER'
+      | 'INVALID_FORMAT'
+      | 'AUTH_REQUIRED'
+      | 'TOKEN_INVALID'
+      | 'TOKEN_EXPIRED'
+      | 'SIGNATURE_INVALID'
+      | 'CANNOT_CLAIM_OWN_TASK'
+      | 'ACCOUNT_DISABLED'
+      | 'TASK_NOT_FOUND'
+      | 'TASK_ALREADY_CLAIMED'
+      | 'ACTIVE_TASK_EXISTS'
+      | 'TASK_STATE_INVALID'
+      | 'TASK_EXPIRED'
+      | 'RATE_LIMITED'
+      | 'QUOTA_EXCEEDED'
+      | 'INTERNAL_ERROR'
+      | 'DATABASE_UNAVAILABLE'
+      | 'SERVICE_UNAVAILABLE'
+    >();
+    expect(podi).toContain("  '/tasks/{taskId}': {\n    get: ");
   });
 
   it('gives task-market the details its server sends', () => {

@@ -29,7 +29,7 @@ describe('HTTP errors', () => {
     const { error, response } = await getTask('example=TASK_NOT_FOUND');
     expect(response.status).toBe(404);
     expect(isApiError(error, 'TASK_NOT_FOUND')).toBe(true);
-    expect(isApiError(error, 'ABILITY_NOT_FOUND')).toBe(false);
+    expect(isApiError(error, 'INVALID_TOKEN')).toBe(false);
     if (isApiError(error, 'TASK_NOT_FOUND')) {
       expectTypeOf(error.detail).toEqualTypeOf<'TASK_NOT_FOUND'>();
     }
