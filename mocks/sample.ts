@@ -98,14 +98,14 @@ export function matchOf(pattern: string): string | undefined {
 /** One character an atom matches: a class's first, an escape's meaning, a literal itself. */
 function characterOf(token: string): string {
   const inner = token.startsWith('[') ? token.slice(1, -1) : token;
-  const escape = /^\\(x[0-9a-fA-F]{2}|.)/.exec(inner)?.[1];
-  if (escape === undefined) {
+  const escaped = /^\\(x[0-9a-fA-F]{2}|.)/.exec(inner)?.[1];
+  if (escaped === undefined) {
     return inner === '.' ? 'a' : (inner[0] ?? '');
   }
-  if (escape.startsWith('x') && escape.length === 3) {
-    return String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+  if (escaped.startsWith('x') && escaped.length === 3) {
+    return String.fromCharCode(Number.parseInt(escaped.slice(1), 16));
   }
-  return { d: '0', w: 'a', s: ' ' }[escape] ?? escape;
+  return { d: '0', w: 'a', s: ' ' }[escaped] ?? escaped;
 }
 
 function sampleObject(schema: Schema, resolve: (schema: Schema) => Schema, depth: number) {

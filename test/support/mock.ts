@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
-import { builtServices } from '../../src/build/services.ts';
 import { createMockServer } from '../../mocks/server.ts';
+import { builtServices } from '../../src/build/services.ts';
 
 /**
  * Runs the mock of every built document on 127.0.0.1, on a port the system picks, around the
