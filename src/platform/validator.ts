@@ -30,8 +30,9 @@ export function readDocument(file: string): OpenApiDocument {
 
 /**
  * express-openapi-validator for one path of a document. The validator tries the paths it knows
- * one by one on every request, so each route gets one that knows only its own path; and building
- * one dereferences the whole document, so each is built once per process.
+ * one by one on every request, so each route gets one that knows only its own path, and the
+ * components that path uses (it prepares every component it is given); each is built once per
+ * process.
  */
 export function pathValidator(file: string, path: string, validateResponses: boolean) {
   const key = `${file}#${path}#${validateResponses}`;
@@ -40,7 +41,14 @@ export function pathValidator(file: string, path: string, validateResponses: boo
     const document = readDocument(file);
     const item = document.paths[path] ?? {};
     validator = OpenApiValidator.middleware({
-      apiSpec: { ...document, paths: { [path]: item } } as never,
+      apiSpec: {
+        ...document,
+        paths: { [path]: item },
+        components: usedComponents(document, item),
+      } as never,
+      // `npm run build` lints every document; checking it again against the OpenAPI schema
+      // would compile that schema once per path, most of a server's start-up.
+      validateApiSpec: false,
       validateRequests: { allowUnknownQueryParameters: false },
       validateResponses,
       validateSecurity: false,
@@ -53,4 +61,37 @@ export function pathValidator(file: string, path: string, validateResponses: boo
     validators.set(key, validator);
   }
   return validator;
+}
+
+/**
+ * The components `start` refers to, directly or through other components, by kind
+ * (`schemas`, `parameters`…); every security scheme, which operations name without a `$ref`.
+ */
+function usedComponents(document: OpenApiDocument, start: unknown) {
+  const all = (document.components ?? {}) as Record<string, Record<string, unknown>>;
+  const used: Record<string, Record<string, unknown>> = {
+    securitySchemes: all.securitySchemes ?? {},
+  };
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    if (typeof value !== 'object' || value === null) {
+      return;
+    }
+    for (const [key, inner] of Object.entries(value)) {
+      const [, kind = '', name = ''] =
+        key === '$ref' && typeof inner === 'string'
+          ? (/^#\/components\/(\w+)\/(.+)$/.exec(inner) ?? [])
+          : [];
+      if (kind && !used[kind]?.[name]) {
+        used[kind] = { ...used[kind], [name]: all[kind]?.[name] };
+        visit(all[kind]?.[name]);
+      }
+      visit(inner);
+    }
+  };
+  visit(start);
+  return used;
 }
