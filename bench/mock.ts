@@ -33,28 +33,34 @@ async function start(command: string, args: string[], env: Record<string, string
 }
 
 const ourPort = await freePort();
+const onePort = await freePort();
 const prismPort = await freePort();
-const ourUrl = `http://127.0.0.1:${ourPort}/task-market${taskPath}`;
-const prismUrl = `http://127.0.0.1:${prismPort}${taskPath}`;
-const children: ChildProcess[] = [
-  await start(
+const url = (port: number, prefix = '') => `http://127.0.0.1:${port}${prefix}${taskPath}`;
+const mock = (port: number, workers?: string) =>
+  start(
     process.execPath,
-    ['--import', 'tsx', 'mocks/main.ts'],
-    { MOCK_PORT: String(ourPort) },
-    ourUrl,
-  ),
+    ['--import', 'tsx', 'mocks/main.ts', '--port', String(port)],
+    workers === undefined ? {} : { MOCK_WORKERS: workers },
+    url(port, '/task-market'),
+  );
+const children: ChildProcess[] = [
+  // As the mock's bin starts by default: a worker per CPU (at most 4).
+  await mock(ourPort),
+  await mock(onePort, '1'),
   await start(
     'node_modules/.bin/prism',
     ['mock', 'generated/task-market/openapi.yaml', '--port', String(prismPort)],
     {},
-    prismUrl,
+    url(prismPort),
   ),
 ];
 
+const prefer = 'example=TASK_NOT_FOUND';
 const cases = [
-  { name: 'our mock', url: ourUrl, prefer: 'code=404, example=TASK_NOT_FOUND' },
-  { name: 'plain prism mock', url: prismUrl, prefer: 'code=404, example=TASK_NOT_FOUND' },
-  { name: 'our mock, example only', url: ourUrl, prefer: 'example=TASK_NOT_FOUND' },
+  { name: 'our mock', url: url(ourPort, '/task-market'), prefer },
+  { name: 'our mock, one worker', url: url(onePort, '/task-market'), prefer },
+  // Plain Prism needs the status as well as the example.
+  { name: 'plain prism mock', url: url(prismPort), prefer: `code=404, ${prefer}` },
 ];
 const samples = new Map<string, { rps: number; p99: number; failed: number }[]>();
 for (const { url, prefer } of cases) {

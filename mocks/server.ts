@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import express, { type Express, type RequestHandler } from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import express, { type Express } from 'express';
 import type { BuiltService } from '../src/build/services.ts';
 import { loadCatalog } from '../src/catalog/load.js';
 import { docsDir as defaultDocsDir } from '../src/docs/links.js';
@@ -21,26 +21,41 @@ export async function createMockServer(
   logLevel = 'silent',
   docsDir = defaultDocsDir,
 ): Promise<Server> {
-  const app = createMockApp(services, logLevel, docsDir);
-  const server = createServer(app);
-  answerUnparsable(server, app);
+  const logger = createLogger(logLevel);
+  const lifecycle = new Lifecycle();
+  const apps = new Map(
+    services.map(({ service, document, catalog }) => [
+      service,
+      mockService(document, loadCatalog(catalog), { lifecycle, logger }),
+    ]),
+  );
+  const rest = otherPaths(services, docsDir);
+  shareRefusedRequests(rest, [...apps.values()]);
+  // Each request goes straight to the app of the service its first segment names: mounted in
+  // one app, every request would pay for a mount.
+  const server = createServer((request, response) => {
+    allowBrowsers(request, response);
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, {
+        'access-control-allow-methods': 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+      });
+      response.end();
+      return;
+    }
+    const service = /^\/([^/?]*)/.exec(request.url ?? '')?.[1] ?? '';
+    (apps.get(service) ?? rest)(request, response);
+  });
+  answerUnparsable(server, rest);
   return server;
 }
 
-function createMockApp(services: BuiltService[], logLevel: string, docsDir: string): Express {
-  const logger = createLogger(logLevel);
-  const lifecycle = new Lifecycle();
-  const apps = services.map(({ document, catalog }) =>
-    mockService(document, loadCatalog(catalog), { lifecycle, logger }),
-  );
+/**
+ * What is not a service: the docs and the bundled documents, and a problem that lists the
+ * services for anything else.
+ */
+function otherPaths(services: BuiltService[], docsDir: string): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(cors);
-  for (const service of apps) {
-    app.use(service);
-  }
-  shareRefusedRequests(app, apps);
   app.use(docsRouter(docsDir, services));
   app.use((request, response) => {
     const docs = request.path.startsWith('/docs');
@@ -63,17 +78,12 @@ function createMockApp(services: BuiltService[], logLevel: string, docsDir: stri
 }
 
 /** Any origin may call the mock from a browser, with any headers (`Prefer` among them). */
-const cors: RequestHandler = (request, response, next) => {
-  response.set({
-    'access-control-allow-origin': request.get('origin') ?? '*',
-    'access-control-allow-headers': request.get('access-control-request-headers') ?? '*',
-    'access-control-allow-credentials': 'true',
-    'access-control-expose-headers': '*',
-  });
-  if (request.method === 'OPTIONS') {
-    response.set('access-control-allow-methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS');
-    response.status(204).end();
-    return;
-  }
-  next();
-};
+function allowBrowsers(request: IncomingMessage, response: ServerResponse) {
+  response.setHeader('access-control-allow-origin', request.headers.origin ?? '*');
+  response.setHeader(
+    'access-control-allow-headers',
+    request.headers['access-control-request-headers'] ?? '*',
+  );
+  response.setHeader('access-control-allow-credentials', 'true');
+  response.setHeader('access-control-expose-headers', '*');
+}

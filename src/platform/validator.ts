@@ -44,7 +44,7 @@ export function pathValidator(file: string, path: string, validateResponses: boo
       apiSpec: {
         ...document,
         paths: { [path]: item },
-        components: usedComponents(document, item),
+        components: usedComponents(document, [item, { ...document, paths: {}, components: {} }]),
       } as never,
       // `npm run build` lints every document; checking it again against the OpenAPI schema
       // would compile that schema once per path, most of a server's start-up.
@@ -66,6 +66,7 @@ export function pathValidator(file: string, path: string, validateResponses: boo
 /**
  * The components `start` refers to, directly or through other components, by kind
  * (`schemas`, `parameters`…); every security scheme, which operations name without a `$ref`.
+ * `start` holds the rest of the document too (`webhooks`), which the validator reads.
  */
 function usedComponents(document: OpenApiDocument, start: unknown) {
   const all = (document.components ?? {}) as Record<string, Record<string, unknown>>;

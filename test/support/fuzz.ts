@@ -6,6 +6,7 @@ import { identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import { roleBody, roleCode } from '../../src/catalog/platform.js';
 import type { Catalog } from '../../src/catalog/types.js';
+import { faultCodes } from '../../src/platform/roles.ts';
 import {
   type ContractDocument,
   type DocumentOperation,
@@ -344,6 +345,12 @@ function judge(
   answer: Answer,
 ): string[] {
   const problems = answer.status >= 500 ? [`a ${answer.status}`] : [];
+  // A fault of the server (its `internal` or `databaseDown` code) is never an answer to input,
+  // even in an envelope sent at HTTP 200.
+  const fault = identifyError(catalog, parse(answer.text))?.entry.name;
+  if (fault !== undefined && faultCodes(catalog.platform).has(fault)) {
+    problems.push(`the server's fault ${fault}`);
+  }
   const types = operation.responses[String(answer.status)];
   if (!types) {
     return [...problems, `${operation.operationId} documents no ${answer.status}`];
