@@ -99,24 +99,20 @@ export function createServiceApp<Name extends string, Auth, Operations>(
   app.disable('etag');
   // `/tasks/` is not `/tasks`: a trailing slash is a path the document does not have.
   app.set('strict routing', true);
-  // What every request goes through first, a route's or an unknown path's. Each route has its
-  // own copy of these steps: one layer mounted at the base path would cost every request a
-  // rewrite of its URL.
-  const first: RequestHandler[] = [
-    requestLog(options.logger),
-    securityHeaders(),
-    ...(options.clientLimit ? [clientLimit(options.clientLimit)] : []),
-    (_request, _response, next) => {
-      next(lifecycle.draining ? new PlatformError({ role: 'draining' }) : undefined);
-    },
-  ];
+  app.use(basePath, requestLog(options.logger), securityHeaders());
+  if (options.clientLimit) {
+    app.use(basePath, clientLimit(options.clientLimit));
+  }
+  app.use(basePath, (_request, _response, next) => {
+    next(lifecycle.draining ? new PlatformError({ role: 'draining' }) : undefined);
+  });
   // A path without parameters is matched before one with them (`/tasks/status`, then
   // `/tasks/{taskId}`), as OpenAPI matches them, whatever the document's order.
   for (const route of routes(document).sort(byConcreteness)) {
     const path = basePath + route.path.replace(/\{(\w+)\}/g, ':$1');
-    app[route.method](path, ...first, ...operationSteps(route, document, options));
+    app[route.method](path, operationSteps(route, document, options));
   }
-  app.use(basePath, ...first, (request) => {
+  app.use(basePath, (request) => {
     const path = request.originalUrl.split('?')[0] ?? '';
     throw new PlatformError({ role: 'unknownPath', method: request.method, path });
   });
