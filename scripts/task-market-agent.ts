@@ -3,7 +3,7 @@
 import { systemClock } from '../src/platform/clock.ts';
 import { taskMarketConfig } from '../src/task-market/config.ts';
 import { openTaskMarketDatabase } from '../src/task-market/migrations.ts';
-import { fileCredentials, standInCredentialsFile } from '../src/task-market/openclaw-standin.ts';
+import { fileCredentials } from '../src/task-market/openclaw-standin.ts';
 import { createOperators, type Operators } from '../src/task-market/operators.ts';
 
 const usage = `usage: npm run task-market:agent -- <command>
@@ -60,7 +60,7 @@ if (!action || !agentId) {
 const config = taskMarketConfig();
 const db = await openTaskMarketDatabase(config.database);
 // Without OPENCLAW_URL, npm start's OpenClaw stand-in checks sign-ins against this file.
-const standInFile = config.openclawUrl ? undefined : standInCredentialsFile(config.database);
+const standInFile = config.openclawUrl ? undefined : config.openclawStandInFile;
 try {
   const openclawStandIn = standInFile ? fileCredentials(standInFile) : undefined;
   await action(createOperators(db, systemClock, { openclawStandIn }), agentId);

@@ -1,14 +1,47 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { type Compilable, Kysely, type Migration, Migrator, SqliteDialect } from 'kysely';
+import {
+  type Compilable,
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
+import pg from 'pg';
+import { isUniqueViolation } from './database-errors.ts';
 import { platformMigrations } from './tables.ts';
 
+/** Whether a database location is a PostgreSQL URL (`postgres://…`) rather than a SQLite file. */
+export function isDatabaseUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
 /**
- * A Kysely database on SQLite: a file (created, with its directory, when missing) or `:memory:`.
- * Handlers only see Kysely, so a PostgreSQL dialect can take this function's place.
+ * A Kysely database: PostgreSQL for a `postgres://` URL, each service in a schema of its own
+ * (its tables, the platform's and the migrations' beside each other's, however many services
+ * share the database); else SQLite, a file (created, with its directory, when missing) or
+ * `:memory:`. Handlers only see Kysely: none knows which database it is on.
  */
-export function openDatabase<Schema>(file: string): Kysely<Schema> {
+export function openDatabase<Schema>(location: string, schema = 'public'): Kysely<Schema> {
+  return isDatabaseUrl(location) ? openPostgres(location, schema) : openSqlite(location);
+}
+
+function openPostgres<Schema>(url: string, schema: string): Kysely<Schema> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // Every connection works in the service's schema.
+    options: `-c search_path=${schema}`,
+  });
+  // An idle connection the server dropped is replaced by the pool; the error is no request's.
+  pool.on('error', () => {});
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function openSqlite<Schema>(file: string): Kysely<Schema> {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true });
   }
@@ -41,28 +74,49 @@ export function openDatabase<Schema>(file: string): Kysely<Schema> {
 }
 
 /**
- * A database (a SQLite file or `:memory:`) brought to the latest of `migrations` and of the
- * platform's own (src/platform/tables.ts); throws, closing it, when one fails. Never edit a
- * migration that shipped: add the next.
+ * A database (a PostgreSQL URL, a SQLite file or `:memory:`) brought to the latest of
+ * `migrations` and of the platform's own (src/platform/tables.ts); throws, closing it, when one
+ * fails. On PostgreSQL it works in `schema`, created when missing. Instances starting together
+ * migrate once: Kysely's migrator holds a lock while it runs. Never edit a migration that
+ * shipped: add the next.
  */
 export async function openMigratedDatabase<Schema>(
-  file: string,
+  location: string,
   migrations: Record<string, Migration>,
+  schema = 'public',
 ): Promise<Kysely<Schema>> {
-  const db = openDatabase<Schema>(file);
-  const all = { ...migrations, ...platformMigrations };
-  // The platform's and a service's migrations interleave by name over time.
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => all },
-    allowUnorderedMigrations: true,
-  });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+  const db = openDatabase<Schema>(location, schema);
+  try {
+    if (isDatabaseUrl(location)) {
+      await createSchema(db, schema);
+    }
+    const all = { ...migrations, ...platformMigrations };
+    // The platform's and a service's migrations interleave by name over time.
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => all },
+      allowUnorderedMigrations: true,
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) {
+      throw error;
+    }
+    return db;
+  } catch (error) {
     await db.destroy();
     throw error;
   }
-  return db;
+}
+
+/** Creates a PostgreSQL schema unless it exists; two instances may race to create it. */
+async function createSchema<Schema>(db: Kysely<Schema>, schema: string) {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    if (!isUniqueViolation(error)) {
+      throw error;
+    }
+  }
 }
 
 /** The SQLite connection under each Kysely instance openDatabase made. */

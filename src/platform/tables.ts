@@ -17,6 +17,8 @@ export interface PlatformTables {
     body: string | null;
     expires_at: string;
   };
+  /** The count of each limited key (`rate:agent:…`) in its current window, which ends at `ends_at`. */
+  platform_limit_windows: { key: string; ends_at: string; hits: number };
 }
 
 /**
@@ -53,6 +55,21 @@ export const platformMigrations: Record<string, Migration> = {
       await sql`create index platform_idempotency_by_expiry on platform_idempotency (expires_at)`.execute(
         db,
       );
+    },
+  },
+  platform_003_limit_windows: {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('platform_limit_windows')
+        .addColumn('key', 'text', (column) => column.primaryKey())
+        .addColumn('ends_at', 'text', (column) => column.notNull())
+        .addColumn('hits', 'integer', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex('platform_limit_windows_by_end')
+        .on('platform_limit_windows')
+        .column('ends_at')
+        .execute();
     },
   },
 };

@@ -44,7 +44,7 @@ export async function createTaskMarket(options: TaskMarketOptions): Promise<Task
     replays: databaseReplayGuard(platformTables, clock),
   });
   const tasks = createTaskStore({ db, clock, log: logger, config, briefs: options.briefs });
-  const limits = createLimits(config, clock);
+  const limits = createLimits(config, platformTables, clock);
   const app = createServiceApp({
     catalog,
     document: 'generated/task-market/openapi.yaml',

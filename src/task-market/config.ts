@@ -1,10 +1,17 @@
+import { dirname, join } from 'node:path';
+import { isDatabaseUrl } from '../platform/db.ts';
 import { settingsReader } from '../platform/settings.ts';
 import { minimumSecretBytes } from '../platform/tokens.ts';
 
 /** Settings of the task market; `taskMarketConfig()` reads them from the environment. */
 export interface TaskMarketConfig {
-  /** SQLite file, or `:memory:`. */
+  /** A PostgreSQL URL (`DATABASE_URL`), else a SQLite file, or `:memory:`. */
   database: string;
+  /**
+   * The local OpenClaw stand-in's credentials file: beside the SQLite file, in DATA_DIR on
+   * PostgreSQL; none for an in-memory database (they stay in memory).
+   */
+  openclawStandInFile?: string;
   /** Directory of the task.md briefs. */
   briefsDirectory: string;
   /** Base URL of OpenClaw's identity service; unset, `npm start` runs a local stand-in. */
@@ -38,8 +45,15 @@ export function taskMarketConfig(env: NodeJS.ProcessEnv = process.env): TaskMark
   if (tokenSecret !== undefined && Buffer.byteLength(tokenSecret) < minimumSecretBytes) {
     throw new Error(`TASK_MARKET_TOKEN_SECRET must have at least ${minimumSecretBytes} bytes`);
   }
+  const database =
+    read.optional('DATABASE_URL') ?? read.dataPath('TASK_MARKET_DATABASE', 'task-market.sqlite');
   return {
-    database: read.dataPath('TASK_MARKET_DATABASE', 'task-market.sqlite'),
+    database,
+    openclawStandInFile: isDatabaseUrl(database)
+      ? read.dataPath('TASK_MARKET_OPENCLAW_STANDIN_FILE', 'openclaw-standin.json')
+      : database === ':memory:'
+        ? undefined
+        : join(dirname(database), 'openclaw-standin.json'),
     briefsDirectory: read.dataPath('TASK_MARKET_BRIEFS_DIR', 'task-market', 'briefs'),
     openclawUrl: read.optional('OPENCLAW_URL'),
     tokenSecret,

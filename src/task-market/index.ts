@@ -9,7 +9,6 @@ import {
   type CredentialStore,
   fileCredentials,
   memoryCredentials,
-  standInCredentialsFile,
   startOpenClawStandIn,
 } from './openclaw-standin.ts';
 
@@ -90,11 +89,11 @@ async function startTaskMarket(
 
 /**
  * The stand-in's credentials: the demo agents' and those `npm run task-market:agent -- add`
- * registers, in the file beside the database (read on every sign-in), or in memory for an
+ * registers, in its file (read on every sign-in; `openclawStandInFile`), or in memory for an
  * in-memory database.
  */
 async function standInCredentials(config: TaskMarketConfig): Promise<CredentialStore> {
-  const file = standInCredentialsFile(config.database);
+  const file = config.openclawStandInFile;
   const credentials = file ? fileCredentials(file) : memoryCredentials();
   for (const agent of demoAgents) {
     if (!(await credentials.verify(agent.id, agent.secret))) {

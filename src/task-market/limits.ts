@@ -1,7 +1,9 @@
 import type { Request } from 'express';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.ts';
 import type { ClientLimit } from '../platform/guards.ts';
-import { type Admission, FixedWindowLimiter } from '../platform/limits.ts';
+import { type Admission, databaseLimits, type Limiter } from '../platform/limits.ts';
+import type { PlatformTables } from '../platform/tables.ts';
 import type { Caller } from './auth.ts';
 import type { TaskMarketConfig } from './config.ts';
 import { TaskMarketError } from './errors.ts';
@@ -10,24 +12,31 @@ import type { OpenClaw } from './openclaw.ts';
 /**
  * The market's limits: per client address before anything else, per agent (and its daily quota)
  * once it is known, and failed sign-ins per agent, so nobody can guess a secret from many
- * addresses.
+ * addresses. They are counted in the database, so every instance counts against the same limits.
  */
-export function createLimits(config: TaskMarketConfig, clock: Clock) {
-  const limiter = ({ limit, windowSeconds }: { limit: number; windowSeconds: number }) =>
-    new FixedWindowLimiter(limit, windowSeconds, clock);
-  const client = limiter(config.clientRateLimit);
-  const rate = limiter(config.rateLimit);
-  const quota = limiter({ limit: config.dailyQuota, windowSeconds: 86_400 });
-  const signInFailures = limiter(config.signInFailures);
+export function createLimits(config: TaskMarketConfig, db: Kysely<PlatformTables>, clock: Clock) {
+  const limiter = databaseLimits(db, clock);
+  const client = limiter(
+    'client',
+    config.clientRateLimit.limit,
+    config.clientRateLimit.windowSeconds,
+  );
+  const rate = limiter('rate', config.rateLimit.limit, config.rateLimit.windowSeconds);
+  const quota = limiter('quota', config.dailyQuota, 86_400);
+  const signInFailures = limiter(
+    'sign-in-failures',
+    config.signInFailures.limit,
+    config.signInFailures.windowSeconds,
+  );
 
   /** RATE_LIMITED for a limiter's refusal, `retryAfter` seconds before its next window. */
-  const tooMany = (refused: FixedWindowLimiter, retryAfter: number) =>
+  const tooMany = (refused: Limiter, retryAfter: number) =>
     new TaskMarketError('RATE_LIMITED', {
       retry_after: retryAfter,
       limit: refused.limit,
       window: `${refused.windowSeconds}s`,
     });
-  const rateLimited = (refused: FixedWindowLimiter, admission: Admission) => {
+  const rateLimited = (refused: Limiter, admission: Admission) => {
     if (!admission.allowed) {
       throw tooMany(refused, admission.retryAfter);
     }
@@ -40,10 +49,11 @@ export function createLimits(config: TaskMarketConfig, clock: Clock) {
     } satisfies ClientLimit,
 
     /** Every request counts against its agent's rate limit (sign-in: its address's) and quota. */
-    admit(request: Request, caller: Caller | null) {
-      rateLimited(rate, rate.take(caller ? `agent:${caller.agent.id}` : `address:${request.ip}`));
+    async admit(request: Request, caller: Caller | null) {
+      const key = caller ? `agent:${caller.agent.id}` : `address:${request.ip}`;
+      rateLimited(rate, await rate.take(key));
       if (caller) {
-        const left = quota.take(caller.agent.id);
+        const left = await quota.take(caller.agent.id);
         if (!left.allowed) {
           throw new TaskMarketError('QUOTA_EXCEEDED', {
             retry_after: left.retryAfter,
@@ -60,13 +70,13 @@ export function createLimits(config: TaskMarketConfig, clock: Clock) {
         async verify(agentId, secret) {
           // Counted before asking OpenClaw, so parallel guesses cannot all slip in; a success
           // gives its count back.
-          rateLimited(signInFailures, signInFailures.take(agentId));
-          const valid = await openclaw.verify(agentId, secret).catch((error: unknown) => {
-            signInFailures.refund(agentId);
+          rateLimited(signInFailures, await signInFailures.take(agentId));
+          const valid = await openclaw.verify(agentId, secret).catch(async (error: unknown) => {
+            await signInFailures.refund(agentId);
             throw error;
           });
           if (valid) {
-            signInFailures.refund(agentId);
+            await signInFailures.refund(agentId);
           }
           return valid;
         },

@@ -119,7 +119,10 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-/** The task market's database (a SQLite file or `:memory:`) brought to the latest schema. */
-export function openTaskMarketDatabase(file: string): Promise<Db> {
-  return openMigratedDatabase<TaskMarketDatabase>(file, migrations);
+/**
+ * The task market's database (a PostgreSQL URL, its schema `task_market`; a SQLite file or
+ * `:memory:`) brought to the latest schema.
+ */
+export function openTaskMarketDatabase(location: string): Promise<Db> {
+  return openMigratedDatabase<TaskMarketDatabase>(location, migrations, 'task_market');
 }

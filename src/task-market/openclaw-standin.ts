@@ -72,15 +72,6 @@ export function fileCredentials(file: string): CredentialStore {
   };
 }
 
-/**
- * The stand-in's credentials file for a task-market database: beside it (`data/task-market.sqlite`
- * → `data/openclaw-standin.json`), so `npm start` and the operator script find the same one;
- * `undefined` for an in-memory database, whose stand-in keeps its credentials in memory.
- */
-export function standInCredentialsFile(database: string): string | undefined {
-  return database === ':memory:' ? undefined : join(dirname(database), 'openclaw-standin.json');
-}
-
 function isStore(
   credentials: CredentialStore | ReadonlyMap<string, string>,
 ): credentials is CredentialStore {

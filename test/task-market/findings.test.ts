@@ -11,7 +11,6 @@ import { openTaskMarketDatabase } from '../../src/task-market/migrations.ts';
 import {
   fileCredentials,
   memoryCredentials,
-  standInCredentialsFile,
   startOpenClawStandIn,
 } from '../../src/task-market/openclaw-standin.ts';
 import { createOperators } from '../../src/task-market/operators.ts';
@@ -397,7 +396,7 @@ describe('the OpenClaw stand-in registers more agents', () => {
     // What `npm run task-market:agent -- add` does, from another connection to the same files.
     const db = await openTaskMarketDatabase(settings.database);
     try {
-      const standIn = fileCredentials(standInCredentialsFile(settings.database) as string);
+      const standIn = fileCredentials(settings.openclawStandInFile as string);
       const operators = createOperators(db, running.clock, { openclawStandIn: standIn });
       const id = randomUUID();
       const { secret } = await operators.addAgent({ id, name: 'third-agent', points: 300 });
