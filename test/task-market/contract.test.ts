@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../generated/task-market/errors.ts';
 import { taskMarketConfig } from '../../src/task-market/config.ts';
+import { databaseLabel, type TestDatabase, testDatabases } from '../support/database.ts';
 import { loadDocument, type Pair } from '../support/documents.ts';
 import {
   type Market,
@@ -149,15 +150,15 @@ async function repeatUntil(market: Market, call: Call, status: number): Promise<
   return reply as Reply;
 }
 
-type Scenario = (pair: Pair) => Promise<{ market: Market; reply: Reply }>;
+type Scenario = (pair: Pair, database: TestDatabase) => Promise<{ market: Market; reply: Reply }>;
 
 /** Makes a world, prepares the operation's valid request, changes something, sends it. */
 function scenario(
   change: (call: Call, w: World, pair: Pair) => Promise<Call | Reply> | Call | Reply,
   options?: MarketOptions,
 ): Scenario {
-  return async (pair) => {
-    const w = await world(options);
+  return async (pair, database) => {
+    const w = await world({ ...options, database });
     const call = await (valid[pair.operationId] as (w: World) => Promise<Call>)(w);
     const changed = await change(call, w, pair);
     const reply = 'status' in changed ? changed : await send(w.market, changed);
@@ -167,12 +168,12 @@ function scenario(
 
 /** A scenario that depends on the operation. */
 function byOperation(scenarios: Record<string, Scenario>): Scenario {
-  return (pair) => {
+  return (pair, database) => {
     const run = scenarios[pair.operationId];
     if (!run) {
       throw new Error(`no scenario reaches ${pair.code} on ${pair.operationId}`);
     }
-    return run(pair);
+    return run(pair, database);
   };
 }
 
@@ -185,8 +186,8 @@ const lifecycle =
     steps: (w: World, taskId: string) => Promise<unknown>,
     action: (w: World, taskId: string) => Call,
   ): Scenario =>
-  async () => {
-    const w = await world();
+  async (_pair, database) => {
+    const w = await world({ database });
     const deadline = new Date(w.market.clock.now().getTime() + 120_000).toISOString();
     const task = await w.market.publish(w.a, { deadline });
     await steps(w, task.id);
@@ -421,34 +422,38 @@ const scenarios: Record<string, Scenario> = {
 };
 
 const entries = new Map(catalog.errors.map((entry) => [entry.name as string, entry]));
-const passed: string[] = [];
 
-describe('task-market server: every documented (operation, code) pair', () => {
-  afterAll(() => {
-    process.stdout.write(`\ntask-market server: ${passed.length}/${document.pairs.length} pairs\n`);
-  });
+describe.each(testDatabases)(
+  'task-market server on %s: every documented (operation, code) pair',
+  (database) => {
+    const passed: string[] = [];
+    afterAll(() => {
+      const line = `task-market server on ${databaseLabel[database]}`;
+      process.stdout.write(`\n${line}: ${passed.length}/${document.pairs.length} pairs\n`);
+    });
 
-  it.each(document.pairs)('$operationId answers $code', async (pair) => {
-    const entry = entries.get(pair.code);
-    const run = scenarios[pair.code];
-    expect(run, `a scenario for ${pair.code}`).toBeDefined();
-    const { market, reply } = await (run as Scenario)(pair);
-    try {
-      expect({ status: reply.status, code: reply.body?.code }).toEqual({
-        status: entry?.status,
-        code: entry?.code,
-      });
-      expect(reply.contentType).toContain(catalog.wire.contentType);
-      expect(
-        document.validate(pair.operationId, reply.status, reply.contentType, reply.body),
-      ).toEqual([]);
-      expect(reply.body.request_id).toBe(reply.headers.get('x-request-id'));
-      if (reply.status === 429) {
-        expect(Number(reply.headers.get('retry-after'))).toBe(reply.body.details.retry_after);
+    it.each(document.pairs)('$operationId answers $code', async (pair) => {
+      const entry = entries.get(pair.code);
+      const run = scenarios[pair.code];
+      expect(run, `a scenario for ${pair.code}`).toBeDefined();
+      const { market, reply } = await (run as Scenario)(pair, database);
+      try {
+        expect({ status: reply.status, code: reply.body?.code }).toEqual({
+          status: entry?.status,
+          code: entry?.code,
+        });
+        expect(reply.contentType).toContain(catalog.wire.contentType);
+        expect(
+          document.validate(pair.operationId, reply.status, reply.contentType, reply.body),
+        ).toEqual([]);
+        expect(reply.body.request_id).toBe(reply.headers.get('x-request-id'));
+        if (reply.status === 429) {
+          expect(Number(reply.headers.get('retry-after'))).toBe(reply.body.details.retry_after);
+        }
+        passed.push(`${pair.operationId} ${pair.code}`);
+      } finally {
+        await market.close();
       }
-      passed.push(`${pair.operationId} ${pair.code}`);
-    } finally {
-      await market.close();
-    }
-  });
-});
+    });
+  },
+);

@@ -6,6 +6,7 @@ import { sign } from '../../src/task-market/auth.ts';
 import type { TaskMarketConfig } from '../../src/task-market/config.ts';
 import { taskMarket } from '../../src/task-market/index.ts';
 import { startOpenClawStandIn } from '../../src/task-market/openclaw-standin.ts';
+import { databaseFor, type TestDatabase } from '../support/database.ts';
 import { startService } from '../support/service.ts';
 
 export interface TestAgent {
@@ -40,6 +41,8 @@ export interface RequestOptions {
 }
 
 export interface MarketOptions {
+  /** SQLite in memory (the default) or a fresh PostgreSQL database. */
+  database?: TestDatabase;
   config?: Partial<TaskMarketConfig>;
   /** How many agents to provision, each with `points`. */
   agents?: number;
@@ -64,9 +67,10 @@ export async function startMarket(options: MarketOptions = {}) {
     new Map([...agents, outsider].map((agent) => [agent.id, agent.secret])),
   );
   const briefsDirectory = join(mkdtempSync(join(tmpdir(), 'task-market-')), 'briefs');
+  const database = await databaseFor(options.database ?? 'sqlite');
   const started = await startService(taskMarket, {
     ...taskMarket.settings({}),
-    database: ':memory:',
+    database: database.location,
     briefsDirectory,
     openclawUrl: standIn.url,
     ...options.config,
@@ -233,6 +237,7 @@ export async function startMarket(options: MarketOptions = {}) {
     async close() {
       await started.close();
       await standIn.close().catch(() => undefined);
+      await database.drop();
     },
   };
 }
