@@ -1,15 +1,26 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../src/platform/db.ts';
 import { databaseIdempotency } from '../../src/platform/idempotency.ts';
 import type { PlatformTables } from '../../src/platform/tables.ts';
 import { TestClock } from '../support/clock.ts';
+import { databaseFor, testDatabases } from '../support/database.ts';
 
-const db = await openMigratedDatabase<PlatformTables>(':memory:', {});
-afterAll(() => db.destroy());
-
-describe('databaseIdempotency', () => {
+describe.each(testDatabases)('databaseIdempotency on %s', (database) => {
   const clock = new TestClock();
-  const store = databaseIdempotency(db, clock, { ttlSeconds: 3600, leaseSeconds: 60 });
+  let db: Kysely<PlatformTables>;
+  let store: ReturnType<typeof databaseIdempotency>;
+  let drop = async () => {};
+  beforeAll(async () => {
+    const at = await databaseFor(database);
+    db = await openMigratedDatabase<PlatformTables>(at.location, {});
+    drop = at.drop;
+    store = databaseIdempotency(db, clock, { ttlSeconds: 3600, leaseSeconds: 60 });
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await drop();
+  });
 
   it('runs a key once, answers its repeats, and refuses it for another request', async () => {
     expect(await store.begin('agent:a', 'k1', 'request-1')).toEqual({ state: 'new' });

@@ -1,16 +1,27 @@
 import type { Kysely } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../src/platform/db.ts';
 import { databaseReplayGuard } from '../../src/platform/replays.ts';
 import type { PlatformTables } from '../../src/platform/tables.ts';
 import { TestClock } from '../support/clock.ts';
+import { databaseFor, testDatabases } from '../support/database.ts';
 
-const db = await openMigratedDatabase<PlatformTables>(':memory:', {});
-afterAll(() => db.destroy());
-
-describe('databaseReplayGuard', () => {
+describe.each(testDatabases)('databaseReplayGuard on %s', (database) => {
   const clock = new TestClock();
-  const guard = databaseReplayGuard(db as Kysely<PlatformTables>, clock);
+  let db: Kysely<PlatformTables>;
+  let guard: ReturnType<typeof databaseReplayGuard>;
+  let drop = async () => {};
+  beforeAll(async () => {
+    const at = await databaseFor(database);
+    db = await openMigratedDatabase<PlatformTables>(at.location, {});
+    drop = at.drop;
+    guard = databaseReplayGuard(db, clock);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await drop();
+  });
+
   const inFiveMinutes = () => new Date(clock.now().getTime() + 300_000);
 
   it('lets a key through once within its window, and again once the window closed', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testDatabases } from '../support/database.ts';
 import { type Market, type Session, startMarket } from './harness.ts';
 
 /** Frozen points must be exactly the bounties of the tasks still running. */
@@ -15,10 +16,10 @@ async function frozenMatchesRunningTasks(market: Market) {
   expect(Number(frozen.n ?? 0)).toBe(Number(running.n ?? 0));
 }
 
-describe('concurrent requests', () => {
+describe.each(testDatabases)('concurrent requests on %s', (database) => {
   it('let exactly one of 20 agents claiming a task at once win, ten rounds in a row', async () => {
     for (let round = 0; round < 10; round += 1) {
-      const market = await startMarket({ agents: 21 });
+      const market = await startMarket({ agents: 21, database });
       try {
         const [publisher, ...claimers] = await market.signInAll();
         const task = await market.publish(publisher as Session, { bounty: 90 });
@@ -41,7 +42,7 @@ describe('concurrent requests', () => {
   });
 
   it('keep every point through 50 racing publish/cancel/claim/submit/accept flows', async () => {
-    const market = await startMarket({ agents: 100 });
+    const market = await startMarket({ agents: 100, database });
     try {
       const sessions = await market.signInAll();
       const publishers = sessions.slice(0, 50);
