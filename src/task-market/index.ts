@@ -46,11 +46,12 @@ async function startTaskMarket(
   });
 
   // The demo agents' secrets are the stand-in's: with a real OpenClaw they could never sign in.
+  // Only an empty database gets them; instances starting together on one seed each agent once.
   const empty = (await db.selectFrom('agents').select('id').limit(1).execute()).length === 0;
   const seedDemo = standIn !== undefined && empty;
   if (seedDemo) {
     for (const agent of demoAgents) {
-      await market.operators.provisionAgent(agent);
+      await market.operators.provisionAgent(agent, { ifAbsent: true });
     }
   }
   const sweep = setInterval(() => {

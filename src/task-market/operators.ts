@@ -18,14 +18,25 @@ export interface OperatorOptions {
  * secret there), and disable or lock it.
  */
 export function createOperators(db: Db, clock: Clock, options: OperatorOptions = {}) {
-  /** Registers an OpenClaw agent on the market with `points` granted to it. */
-  async function provisionAgent(agent: { id: string; name: string; points: number }) {
+  /**
+   * Registers an OpenClaw agent on the market with `points` granted to it. With `ifAbsent`, an
+   * agent already there (by id or name) is left as it is and false returned: instances that
+   * start together on one database each seed the demo agents, and each agent is seeded once.
+   */
+  async function provisionAgent(
+    agent: { id: string; name: string; points: number },
+    { ifAbsent = false } = {},
+  ): Promise<boolean> {
     const now = clock.now().toISOString();
-    await db.transaction().execute(async (trx) => {
-      await trx
+    return db.transaction().execute(async (trx) => {
+      const inserted = await trx
         .insertInto('agents')
         .values({ id: agent.id, name: agent.name, status: 'active', created_at: now })
-        .execute();
+        .$if(ifAbsent, (insert) => insert.onConflict((conflict) => conflict.doNothing()))
+        .executeTakeFirst();
+      if (inserted.numInsertedOrUpdatedRows === 0n) {
+        return false;
+      }
       await trx
         .insertInto('accounts')
         .values({ agent_id: agent.id, available: 0, frozen: 0 })
@@ -33,6 +44,7 @@ export function createOperators(db: Db, clock: Clock, options: OperatorOptions =
       if (agent.points > 0) {
         await ledger.grant(trx, agent.id, agent.points, now);
       }
+      return true;
     });
   }
 
