@@ -44,24 +44,30 @@ export const ledger = {
     if (task.executor_id === null) {
       throw new Error(`task ${task.id} has no executor to pay`);
     }
-    await move(
-      trx,
-      { ...publisher(task, now), type: 'payout', available: 0, frozen: -1 },
-      { code: 'POINTS_TRANSFER_FAILED', party: 'publisher', mover },
-    );
-    await move(
-      trx,
-      {
-        agentId: task.executor_id,
-        amount: task.bounty,
-        now,
-        taskId: task.id,
-        type: 'reward',
-        available: +1,
-        frozen: 0,
-      },
-      { code: 'POINTS_TRANSFER_FAILED', party: 'executor', mover },
-    );
+    const moves: [Movement, Refusal][] = [
+      [
+        { ...publisher(task, now), type: 'payout', available: 0, frozen: -1 },
+        { code: 'POINTS_TRANSFER_FAILED', party: 'publisher', mover },
+      ],
+      [
+        {
+          agentId: task.executor_id,
+          amount: task.bounty,
+          now,
+          taskId: task.id,
+          type: 'reward',
+          available: +1,
+          frozen: 0,
+        },
+        { code: 'POINTS_TRANSFER_FAILED', party: 'executor', mover },
+      ],
+    ];
+    // Accounts are always locked in the order of their ids: two transfers between the same two
+    // agents in opposite directions would otherwise each wait for the other (PostgreSQL).
+    moves.sort(([a], [b]) => (a.agentId < b.agentId ? -1 : 1));
+    for (const [movement, refusal] of moves) {
+      await move(trx, movement, refusal);
+    }
   },
 };
 
