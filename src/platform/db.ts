@@ -19,6 +19,18 @@ export function isDatabaseUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
 }
 
+/** A database location fit for a log: a PostgreSQL URL without its password. */
+export function redactedLocation(location: string): string {
+  if (!isDatabaseUrl(location)) {
+    return location;
+  }
+  const url = new URL(location);
+  if (url.password) {
+    url.password = '***';
+  }
+  return url.href;
+}
+
 /**
  * A Kysely database: PostgreSQL for a `postgres://` URL, each service in a schema of its own
  * (its tables, the platform's and the migrations' beside each other's, however many services

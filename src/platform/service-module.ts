@@ -36,6 +36,11 @@ export interface ServiceModule<
   /** The settings from environment variables; throws a message naming the bad variable. */
   settings(env: NodeJS.ProcessEnv): Settings;
   start(settings: Settings, context: ServiceContext): Promise<Running>;
+  /**
+   * Brings the service's database to its latest schema and closes it (`npm run db:migrate`);
+   * `start` does the same. Absent for a service without a database.
+   */
+  migrate?(settings: Settings): Promise<void>;
 }
 
 /** Starts a module as every runner does: its logger a child named after the service. */

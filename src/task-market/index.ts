@@ -24,6 +24,10 @@ export const taskMarket: ServiceModule<TaskMarketConfig, RunningTaskMarket> = {
   name: 'task-market',
   settings: taskMarketConfig,
   start: startTaskMarket,
+  async migrate(config) {
+    const db = await openTaskMarketDatabase(config.database);
+    await db.destroy();
+  },
 };
 
 async function startTaskMarket(
