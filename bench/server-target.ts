@@ -1,7 +1,8 @@
 // A server for bench/server.ts, in its own process so the load generator does not share its CPU:
-// `stack` is the task market (validator, auth, limits, SQLite file, logs); `bare` is Express
-// answering the same routes with fixed JSON; `validator` is bare plus the request validator.
-// Prints what the benchmark needs as one JSON line.
+// `stack` is the task market (validator, auth, limits, logs) on a SQLite file, `stack-postgres`
+// the same on the PostgreSQL of BENCH_DATABASE_URL; `bare` is Express answering the same routes
+// with fixed JSON; `validator` is bare plus the request validator. Prints what the benchmark
+// needs as one JSON line.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,9 +28,12 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 const body = publishBody(0);
 
-if (kind === 'stack') {
+if (kind === 'stack' || kind === 'stack-postgres') {
   const directory = mkdtempSync(join(tmpdir(), 'bench-'));
-  const settings = taskMarket.settings({ DATA_DIR: directory });
+  const settings = taskMarket.settings({
+    DATA_DIR: directory,
+    DATABASE_URL: kind === 'stack-postgres' ? process.env.BENCH_DATABASE_URL : undefined,
+  });
   const market = await startModule(
     taskMarket,
     {

@@ -1,21 +1,24 @@
-// npm run bench:server — the task market's full stack against bare Express, in one run.
-// The three servers run at once, each in its own process; autocannon loads them in turn, round
+// npm run bench:server — the task market's full stack, on SQLite and on PostgreSQL, against bare
+// Express, in one run. The PostgreSQL is a throwaway cluster the benchmark starts (Debian's, as
+// the tests use it, with fsync on). The servers run at once, each in its own process; autocannon loads them in turn, round
 // after round, so that a noisy machine slows all of them alike. Each figure is a median over the
 // rounds; so is each ratio, of that round's req/s ÷ bare Express's, measured seconds apart.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { serverBin, startPostgres } from '../test/support/postgres-cluster.ts';
 import { type BenchTarget, publishBody, signedPublish } from './signed-publish.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = 16;
 
-/** The full task market, Express with only the request validator, and bare Express. */
-const kinds = ['stack', 'validator', 'bare'] as const;
+/** The full task market on each database, Express with only the request validator, bare Express. */
+const kinds = ['stack', 'stack-postgres', 'validator', 'bare'] as const;
 type Kind = (typeof kinds)[number];
 const labels: Record<Kind, string> = {
-  stack: 'full stack',
+  stack: 'full stack, SQLite',
+  'stack-postgres': 'full stack, PostgreSQL',
   validator: 'Express + validator',
   bare: 'bare Express',
 };
@@ -25,7 +28,7 @@ type Route = (typeof routes)[number];
 async function start(kind: Kind): Promise<{ child: ChildProcess; target: BenchTarget }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server-target.ts', kind], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', BENCH_DATABASE_URL: postgres.url },
   });
   const lines = createInterface({ input: child.stderr as NonNullable<typeof child.stderr> });
   for await (const line of lines) {
@@ -61,6 +64,14 @@ function options(target: BenchTarget, route: Route): autocannon.Options {
   };
 }
 
+const bin = serverBin();
+if (!bin) {
+  throw new Error(
+    'no PostgreSQL server binaries: run sh scripts/install-postgresql.sh, or set PG_BIN',
+  );
+}
+const postgres = await startPostgres(bin, { durable: true });
+process.once('exit', postgres.stop);
 const servers = new Map<Kind, Awaited<ReturnType<typeof start>>>();
 for (const kind of kinds) {
   servers.set(kind, await start(kind));
@@ -113,7 +124,7 @@ console.log(
     'servers in NODE_ENV=production\n',
 );
 console.log(
-  `${'route'.padEnd(22)}${'server'.padEnd(22)}${'req/s'.padStart(8)}${'p99 ms'.padStart(8)}` +
+  `${'route'.padEnd(22)}${'server'.padEnd(24)}${'req/s'.padStart(8)}${'p99 ms'.padStart(8)}` +
     '  × bare (lowest–highest round)',
 );
 for (const route of routes) {
@@ -124,7 +135,7 @@ for (const route of routes) {
         ? ''
         : ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
     console.log(
-      `${(kind === 'stack' ? route : '').padEnd(22)}${labels[kind].padEnd(22)}` +
+      `${(kind === 'stack' ? route : '').padEnd(22)}${labels[kind].padEnd(24)}` +
         `${rps.toFixed(0).padStart(8)}${String(p99).padStart(8)}  ${median(ratios).toFixed(2)}${spread}` +
         (failed > 0 ? `  (${failed} failed requests)` : ''),
     );
