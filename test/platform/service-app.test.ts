@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseFor, testDatabases } from '../support/database.ts';
 import { startService, type TestService } from '../support/service.ts';
 import { fixtureApiKey } from './fixture/handlers.ts';
 import { fixtureService, type RunningFixture } from './fixture/index.ts';
@@ -257,41 +258,56 @@ describe("the platform's guards", () => {
     });
     expect(await response.json()).toEqual(envelope(302, 'APIKEY_UNAUTHORIZED'));
   });
+});
 
-  it('counts every request per client first: unknown paths, bad input and bad keys too', async () => {
-    const limited = await startService(fixtureService, {
+// What the platform keeps in the database, on each database.
+describe.each(testDatabases)('the platform’s tables on %s', (kind) => {
+  let service: TestService<RunningFixture>;
+  let drop = async () => {};
+  beforeAll(async () => {
+    const database = await databaseFor(kind);
+    drop = database.drop;
+    service = await startService(fixtureService, {
       document: await bundleFixture(),
       clientLimit: 3,
+      database: database.location,
     });
-    try {
-      const answers = [];
-      for (const path of ['/nowhere', '/items/%zz', '/items/it_1', '/items/it_1']) {
-        const response = await fetch(`${limited.origin}/fixture${path}`);
-        answers.push((await response.json()).msg);
-      }
-      expect(answers).toEqual([
-        'PARAMS_INVALID',
-        'PARAMS_INVALID',
-        'APIKEY_UNAUTHORIZED',
-        'RUN_LIMIT',
-      ]);
-    } finally {
-      await limited.close();
-    }
+  });
+  afterAll(async () => {
+    await service.close();
+    await drop();
   });
 
-  it('does a write once per Idempotency-Key, and refuses the key for another request', async () => {
-    const create = (name: string) =>
-      call('POST', '/items', {
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'key-1' },
+  it('count every request per client first: unknown paths, bad input and bad keys too', async () => {
+    const answers = [];
+    for (const path of ['/nowhere', '/items/%zz', '/items/it_1', '/items/it_1']) {
+      const response = await fetch(`${service.origin}/fixture${path}`);
+      answers.push((await response.json()).msg);
+    }
+    expect(answers).toEqual([
+      'PARAMS_INVALID',
+      'PARAMS_INVALID',
+      'APIKEY_UNAUTHORIZED',
+      'RUN_LIMIT',
+    ]);
+  });
+
+  it('do a write once per Idempotency-Key, and refuse the key for another request', async () => {
+    service.clock.advance(60);
+    const create = async (name: string) => {
+      const response = await fetch(`${service.origin}/fixture/items`, {
+        method: 'POST',
+        headers: { ...key, 'content-type': 'application/json', 'idempotency-key': 'key-1' },
         body: JSON.stringify({ name, count: 1 }),
       });
+      return { headers: response.headers, body: await response.json() };
+    };
     const first = await create('vase');
     const again = await create('vase');
     expect(again.body).toEqual(first.body);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(
-      [...fixture.service.state.items.values()].filter((item) => item.name === 'vase'),
+      [...service.service.state.items.values()].filter((item) => item.name === 'vase'),
     ).toHaveLength(1);
     expect((await create('bowl')).body).toEqual(envelope(301, 'PARAMS_INVALID'));
   });
