@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sign } from '../../src/task-market/auth.ts';
+import { databaseLabel, testDatabases } from '../support/database.ts';
 import { type DocumentOperation, loadDocument } from '../support/documents.ts';
 import { type FuzzRequest, type Prepared, runFuzz } from '../support/fuzz.ts';
 import { type Market, type Session, startMarket } from './harness.ts';
@@ -252,28 +253,42 @@ describe('the signature variants', () => {
   });
 });
 
-it('task-market fuzz: every answer is documented for its operation', async () => {
-  const market = await startMarket({
-    config: {
-      rateLimit: { limit: 1_000_000, windowSeconds: 60 },
-      clientRateLimit: { limit: 1_000_000, windowSeconds: 60 },
-      dailyQuota: 10_000_000,
-    },
-    agents: 14,
-    points: 1_000_000,
-  });
-  try {
-    const f = await fixtures(market);
-    const result = await runFuzz({
-      label: 'task-market',
-      service: 'task-market',
-      origin: market.origin,
-      prepare: (operation) => prepare(f, operation),
-      variants: { scheme: 'requestSignature', names: Object.keys(signatureVariants) },
+/** The fuzz run on each database, named `task-market`, `task-market on PostgreSQL`. */
+const runs = testDatabases.map(
+  (database) =>
+    [
+      database === 'sqlite' ? 'task-market' : `task-market on ${databaseLabel[database]}`,
+      database,
+    ] as const,
+);
+
+it.each(runs)(
+  '%s fuzz: every answer is documented for its operation',
+  async (label, database) => {
+    const market = await startMarket({
+      config: {
+        rateLimit: { limit: 1_000_000, windowSeconds: 60 },
+        clientRateLimit: { limit: 1_000_000, windowSeconds: 60 },
+        dailyQuota: 10_000_000,
+      },
+      agents: 14,
+      points: 1_000_000,
+      database,
     });
-    expect(result.distinct).toBeGreaterThanOrEqual(2000);
-    expect(result.undocumented, result.report).toBe(0);
-  } finally {
-    await market.close();
-  }
-}, 120_000);
+    try {
+      const f = await fixtures(market);
+      const result = await runFuzz({
+        label,
+        service: 'task-market',
+        origin: market.origin,
+        prepare: (operation) => prepare(f, operation),
+        variants: { scheme: 'requestSignature', names: Object.keys(signatureVariants) },
+      });
+      expect(result.distinct).toBeGreaterThanOrEqual(2000);
+      expect(result.undocumented, result.report).toBe(0);
+    } finally {
+      await market.close();
+    }
+  },
+  120_000,
+);
