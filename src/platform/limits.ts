@@ -33,6 +33,24 @@ export function databaseLimits(db: Kysely<PlatformTables>, clock: Clock) {
     }
   }
 
+  // One statement counts and reads, so that racing requests each get their own count. It runs
+  // on most requests: it is compiled once, and run with each key's values.
+  const count = db
+    .insertInto(table)
+    .values({ key: '', ends_at: '', hits: 1 })
+    .onConflict((conflict) =>
+      conflict.column('key').doUpdateSet({
+        hits: sql`case when ${sql.ref(`${table}.ends_at`)} = excluded.ends_at
+          then ${sql.ref(`${table}.hits`)} + 1 else 1 end`,
+        ends_at: sql`excluded.ends_at`,
+      }),
+    )
+    .returning('hits')
+    .compile();
+  if (count.parameters.length !== 3) {
+    throw new Error(`the limit count takes key, end and 1, not ${count.parameters.length} values`);
+  }
+
   return (name: string, limit: number, windowSeconds: number): Limiter => {
     const windowMs = windowSeconds * 1000;
     const windowEnd = (now: number) => (Math.floor(now / windowMs) + 1) * windowMs;
@@ -44,19 +62,11 @@ export function databaseLimits(db: Kysely<PlatformTables>, clock: Clock) {
         await sweep(now);
         const end = windowEnd(now);
         const endsAt = new Date(end).toISOString();
-        // One statement counts and reads, so that racing requests each get their own count.
-        const { hits } = await db
-          .insertInto(table)
-          .values({ key: `${name}:${key}`, ends_at: endsAt, hits: 1 })
-          .onConflict((conflict) =>
-            conflict.column('key').doUpdateSet({
-              hits: sql`case when ${sql.ref(`${table}.ends_at`)} = excluded.ends_at
-                then ${sql.ref(`${table}.hits`)} + 1 else 1 end`,
-              ends_at: sql`excluded.ends_at`,
-            }),
-          )
-          .returning('hits')
-          .executeTakeFirstOrThrow();
+        const { rows } = await db.executeQuery<{ hits: number }>({
+          ...count,
+          parameters: [`${name}:${key}`, endsAt, 1],
+        });
+        const hits = rows[0]?.hits ?? Number.POSITIVE_INFINITY;
         return hits <= limit
           ? { allowed: true }
           : { allowed: false, retryAfter: Math.ceil((end - now) / 1000) };
