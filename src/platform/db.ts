@@ -88,9 +88,9 @@ function openSqlite<Schema>(file: string): Kysely<Schema> {
 /**
  * A database (a PostgreSQL URL, a SQLite file or `:memory:`) brought to the latest of
  * `migrations` and of the platform's own (src/platform/tables.ts); throws, closing it, when one
- * fails. On PostgreSQL it works in `schema`, created when missing. Instances starting together
- * migrate once: Kysely's migrator holds a lock while it runs. Never edit a migration that
- * shipped: add the next.
+ * fails. On PostgreSQL it works in `schema`, created when missing, and instances starting
+ * together migrate once (Kysely's migrator holds a lock there); a SQLite file serves one instance.
+ * Never edit a migration that shipped: add the next.
  */
 export async function openMigratedDatabase<Schema>(
   location: string,
