@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import type { SchemeShape } from './security.ts';
 
 /** A JSON Schema as the bundled documents write them, `$ref`s to `#/components/…` included. */
 export interface Schema {
@@ -48,15 +49,18 @@ export interface MockOperation {
   fileFields: Record<string, number>;
 }
 
-/** A bundled document, read once: its operations and what resolves its `$ref`s. */
+/** A bundled document, read once: its operations, its security schemes, what resolves `$ref`s. */
 export interface MockDocument {
   operations: MockOperation[];
+  schemes: Record<string, SchemeShape>;
   resolve(schema: Schema): Schema;
 }
 
 interface DocumentShape {
   paths: Record<string, Record<string, OperationShape>>;
-  components?: Record<string, Record<string, unknown>>;
+  components?: Record<string, Record<string, unknown>> & {
+    securitySchemes?: Record<string, SchemeShape>;
+  };
 }
 
 interface OperationShape {
@@ -91,7 +95,7 @@ export function readMockDocument(file: string): MockDocument {
         fileFields: fileFields(operation, resolve),
       })),
   );
-  return { operations, resolve };
+  return { operations, schemes: document.components?.securitySchemes ?? {}, resolve };
 }
 
 function documentedAnswers(operation: OperationShape): DocumentedAnswer[] {

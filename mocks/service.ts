@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
-import { parse } from 'yaml';
 import type { Catalog } from '../src/catalog/types.d.ts';
 import { PlatformError } from '../src/platform/failures.ts';
 import type { AnyHandler } from '../src/platform/handlers.ts';
@@ -11,7 +9,7 @@ import type { UploadFacts, UploadRule } from '../src/platform/uploads.ts';
 import { answerHandler } from './answer.ts';
 import { serviceFailures } from './failures.ts';
 import { readMockDocument } from './operations.ts';
-import { mockSchemes, type SchemeShape } from './security.ts';
+import { mockSchemes } from './security.ts';
 
 /** The largest file the mock takes: it keeps none, and each service's own limit is its server's. */
 const maxFileBytes = 64 * 1024 * 1024;
@@ -29,7 +27,7 @@ export function mockService(
   if (!failures) {
     throw new Error(`${catalog.service}: no failure answers; add them to mocks/failures.ts`);
   }
-  const { operations, resolve } = readMockDocument(document);
+  const { operations, schemes, resolve } = readMockDocument(document);
   const handlers: Record<string, AnyHandler<unknown>> = {};
   const rules: Record<string, UploadRule<string>> = {};
   for (const operation of operations) {
@@ -38,12 +36,6 @@ export function mockService(
       rules[operation.operationId] = uploadRule(operation.fileFields);
     }
   }
-  const schemes =
-    (
-      parse(readFileSync(document, 'utf8')) as {
-        components?: { securitySchemes?: Record<string, SchemeShape> };
-      }
-    ).components?.securitySchemes ?? {};
   return createServiceApp({
     catalog,
     document,
