@@ -85,7 +85,7 @@ export const catalog = {
       "name": "PARAMS_INVALID",
       "code": 301,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -102,7 +102,7 @@ export const catalog = {
       "name": "WORKFLOW_NOT_EXISTS",
       "code": 380,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -119,7 +119,7 @@ export const catalog = {
       "name": "TOKEN_INVALID",
       "code": 412,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -130,13 +130,14 @@ export const catalog = {
         "zh": "核对接口路径与文档一致（名称虽为 TOKEN_INVALID，含义是路径错误）。",
         "en": "Check the API path against the reference (despite its name, TOKEN_INVALID means a wrong path)."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "TASK_INSTANCE_MAXED",
       "code": 415,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "capacity",
       "surface": "body",
       "message": {
@@ -153,7 +154,7 @@ export const catalog = {
       "name": "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET",
       "code": 416,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "capacity",
       "surface": "body",
       "message": {
@@ -164,13 +165,14 @@ export const catalog = {
         "zh": "充值钱包后再创建任务。",
         "en": "Top up the wallet, then create the task again."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "TASK_QUEUE_MAXED",
       "code": 421,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "capacity",
       "surface": "body",
       "message": {
@@ -187,7 +189,7 @@ export const catalog = {
       "name": "TASK_NOT_FOUNED",
       "code": 423,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "task",
       "surface": "body",
       "message": {
@@ -198,13 +200,14 @@ export const catalog = {
         "zh": "确认 taskId 正确。",
         "en": "Make sure the taskId is correct."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "VALIDATE_PROMPT_FAILED",
       "code": 433,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -221,7 +224,7 @@ export const catalog = {
       "name": "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND",
       "code": 435,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "capacity",
       "surface": "body",
       "message": {
@@ -238,7 +241,7 @@ export const catalog = {
       "name": "TASK_USER_EXCLAPI_REQUIRED",
       "code": 436,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "capacity",
       "surface": "body",
       "message": {
@@ -249,13 +252,14 @@ export const catalog = {
         "zh": "续费独占会员，或去掉 instanceType 改用共享型 API。",
         "en": "Renew the exclusive membership, or drop instanceType to use the shared API."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "APIKEY_UNSUPPORTED_FREE_USER",
       "code": 801,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "account",
       "surface": "body",
       "message": {
@@ -266,13 +270,14 @@ export const catalog = {
         "zh": "升级为付费会员后再使用 API Key。",
         "en": "Upgrade to a paid membership to use API keys."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "APIKEY_UNAUTHORIZED",
       "code": 802,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "account",
       "surface": "body",
       "message": {
@@ -283,13 +288,14 @@ export const catalog = {
         "zh": "检查 apiKey 是否正确、是否已失效。",
         "en": "Check that the apiKey is correct and still valid."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "APIKEY_INVALID_NODE_INFO",
       "code": 803,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -306,7 +312,7 @@ export const catalog = {
       "name": "APIKEY_TASK_IS_RUNNING",
       "code": 804,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "task",
       "surface": "body",
       "message": {
@@ -323,7 +329,7 @@ export const catalog = {
       "name": "APIKEY_TASK_STATUS_ERROR",
       "code": 805,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "task",
       "surface": "body",
       "message": {
@@ -334,13 +340,14 @@ export const catalog = {
         "zh": "查询任务状态；若任务已失败，重新创建任务。",
         "en": "Query the task status; if the task failed, create a new one."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "APIKEY_USER_NOT_FOUND",
       "code": 806,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "account",
       "surface": "body",
       "message": {
@@ -351,13 +358,14 @@ export const catalog = {
         "zh": "检查 apiKey 所属账户。",
         "en": "Check the account the apiKey belongs to."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "APIKEY_TASK_NOT_FOUND",
       "code": 807,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "task",
       "surface": "body",
       "message": {
@@ -368,13 +376,14 @@ export const catalog = {
         "zh": "确认 taskId 正确且属于该 apiKey。",
         "en": "Make sure the taskId is correct and belongs to this apiKey."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "APIKEY_UPLOAD_FAILED",
       "code": 808,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "upload",
       "surface": "body",
       "message": {
@@ -385,13 +394,14 @@ export const catalog = {
         "zh": "稍后重新上传。",
         "en": "Upload the file again later."
       },
+      "adviceSource": "ours",
       "retryable": true
     },
     {
       "name": "APIKEY_FILE_SIZE_EXCEEDED",
       "code": 809,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "upload",
       "surface": "body",
       "message": {
@@ -402,13 +412,14 @@ export const catalog = {
         "zh": "压缩文件或上传更小的文件。",
         "en": "Compress the file or upload a smaller one."
       },
+      "adviceSource": "ours",
       "retryable": false
     },
     {
       "name": "WORKFLOW_NOT_SAVED_OR_NOT_RUNNING",
       "code": 810,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -425,7 +436,7 @@ export const catalog = {
       "name": "CORPAPIKEY_INVALID",
       "code": 811,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "account",
       "surface": "body",
       "message": {
@@ -442,7 +453,7 @@ export const catalog = {
       "name": "CORPAPIKEY_INSUFFICIENT_FUNDS",
       "code": 812,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "account",
       "surface": "body",
       "message": {
@@ -459,7 +470,7 @@ export const catalog = {
       "name": "APIKEY_TASK_IS_QUEUED",
       "code": 813,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "task",
       "surface": "body",
       "message": {
@@ -476,7 +487,7 @@ export const catalog = {
       "name": "WEBAPP_NOT_EXISTS",
       "code": 901,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "request",
       "surface": "body",
       "message": {
@@ -493,7 +504,7 @@ export const catalog = {
       "name": "UNKNOWN_ERROR",
       "code": 500,
       "status": 200,
-      "statusReason": "Every answer of this API is HTTP 200; an error differs from success only in `code` and `msg` (seed).",
+      "statusReason": "The seed gives no HTTP status. workflow-cloud's wire format, RunningHub's public OpenAPI, answers every request with HTTP 200; an error differs from success only in `code` and `msg`.",
       "group": "server",
       "surface": "body",
       "message": {
@@ -504,7 +515,7 @@ export const catalog = {
         "zh": "首先确认接口示例请求体可正常调用； 若示例请求成功、业务请求始终 500，请保存完整请求/响应日志并与我们联系排查。",
         "en": "First confirm the example request from the reference works. If it does and your request keeps failing, keep the full request and response and contact us."
       },
-      "retryable": true
+      "retryable": false
     }
   ]
 } as const;

@@ -31,6 +31,8 @@ export interface CatalogEntry {
   sample?: string;
   message: Text;
   advice?: Text;
+  /** `ours` where the seed gives no advice and the catalog wrote it. */
+  adviceSource?: 'ours';
   retryable: boolean;
   /** Example of the details the code carries; its values give their types. */
   details?: Details;

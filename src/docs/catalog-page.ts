@@ -185,7 +185,8 @@ function entryArticle(
     ['Message', `<span lang="zh-Hans">${escapeHtml(entry.message.zh)}</span>${wire('zh')}`],
     ['', `<span lang="en">${escapeHtml(entry.message.en)}</span>${wire('en')}`],
     entry.advice && [
-      'Advice',
+      // Advice the team's table does not give is ours: say so, it carries less weight.
+      entry.adviceSource === 'ours' ? 'Advice (ours: the seed gives none)' : 'Advice',
       `<span lang="zh-Hans">${escapeHtml(entry.advice.zh)}</span><br><span lang="en">${escapeHtml(entry.advice.en)}</span>`,
     ],
     ['Retry', entry.retryable ? 'Yes: it may succeed later' : 'No: change the request first'],

@@ -50,6 +50,20 @@ describe.each(seeds)('the $service catalog', ({ service, codes }) => {
     }
   });
 
+  it('marks as ours exactly the advice its seed does not give', () => {
+    for (const entry of catalog.errors) {
+      const code = seed.find((each) =>
+        each.code !== undefined ? entry.code === each.code : entry.name === each.name,
+      );
+      const fromSeed = Object.keys(code?.advice ?? {}).length > 0;
+      const expected = entry.advice && !fromSeed ? 'ours' : undefined;
+      expect({ name: entry.name, adviceSource: entry.adviceSource }).toEqual({
+        name: entry.name,
+        adviceSource: expected,
+      });
+    }
+  });
+
   it('is unchanged when its seed is imported again', () => {
     const source = readFileSync(`openapi/${service}/errors.yaml`, 'utf8');
     const { yaml, report } = importIntoCatalog(source, service, seed);

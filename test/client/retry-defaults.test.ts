@@ -59,10 +59,10 @@ describe("each client's retry defaults, from its seed", () => {
     { service: 'divination', code: 'INTERNAL_ERROR', retry: {}, waits: [] },
     { service: 'divination', code: 'INTERNAL_ERROR', retry: { retries: 2 }, waits: [1000, 2000] },
     // Every operation a POST: only when opted in, then "wait 30 to 120 s".
-    { service: 'workflow-cloud', code: 'UNKNOWN_ERROR', retry: {}, waits: [] },
+    { service: 'workflow-cloud', code: 'TASK_INSTANCE_MAXED', retry: {}, waits: [] },
     {
       service: 'workflow-cloud',
-      code: 'UNKNOWN_ERROR',
+      code: 'TASK_INSTANCE_MAXED',
       retry: { retryNonIdempotent: true },
       waits: [30_000, 60_000, 120_000],
     },

@@ -23,6 +23,7 @@ const entryKeys = [
   'sample',
   'message',
   'advice',
+  'adviceSource',
   'retryable',
   'details',
   'optionalDetails',
@@ -98,6 +99,10 @@ function applyTable(doc: Document, entry: YAMLMap, code: ImportedCode) {
   }
   if (code.status !== undefined) {
     entry.set('status', code.status);
+  }
+  // Advice the table gives is the seed's, not ours any more.
+  if (Object.keys(code.advice).length > 0) {
+    entry.delete('adviceSource');
   }
   for (const field of ['message', 'advice'] as const) {
     for (const [language, text] of Object.entries(code[field]) as [Language, string][]) {

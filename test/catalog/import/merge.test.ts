@@ -86,6 +86,17 @@ errors:
     ]);
   });
 
+  it('drops the mark of our advice once the table gives advice of its own', () => {
+    const started = importIntoCatalog(undefined, 'orders', codes('module-sections.md')).yaml;
+    const ours = started.replace(
+      /( {4}advice:\n {6}zh: 检查order_id\n)/,
+      '$1    adviceSource: ours\n',
+    );
+    expect(ours).not.toBe(started);
+    const { yaml } = importIntoCatalog(ours, 'orders', codes('module-sections.md'));
+    expect((parse(yaml) as Catalog).errors[0]?.adviceSource).toBeUndefined();
+  });
+
   it('gives codes with a dynamic suffix a pattern to complete with a sample', () => {
     const { yaml } = importIntoCatalog(undefined, 'shop', codes('remarks.md'));
     const catalog: Catalog = parse(yaml);
