@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { readDocument } from '../src/platform/validator.ts';
 import type { SchemeShape } from './security.ts';
 
 /** A JSON Schema as the bundled documents write them, `$ref`s to `#/components/…` included. */
@@ -77,9 +76,10 @@ interface MediaShape {
 
 const methods = new Set(['get', 'put', 'post', 'delete', 'patch']);
 
-/** Reads generated/<service>/openapi.yaml for the mock. */
+/** What the mock needs of generated/<service>/openapi.yaml. */
 export function readMockDocument(file: string): MockDocument {
-  const document = parse(readFileSync(file, 'utf8')) as DocumentShape;
+  // The platform's copy, read once for the service's app too.
+  const document = readDocument(file) as unknown as DocumentShape;
   const resolve = (schema: Schema): Schema => {
     const [, kind = '', name = ''] = /^#\/components\/(\w+)\/(.+)$/.exec(schema.$ref ?? '') ?? [];
     return schema.$ref ? resolve((document.components?.[kind]?.[name] ?? {}) as Schema) : schema;

@@ -1,11 +1,11 @@
 import type { Express } from 'express';
 import type { Catalog } from '../src/catalog/types.d.ts';
-import { PlatformError } from '../src/platform/failures.ts';
+import { ApiError } from '../src/platform/api-error.ts';
 import type { AnyHandler } from '../src/platform/handlers.ts';
 import type { Lifecycle } from '../src/platform/lifecycle.ts';
 import type { Logger } from '../src/platform/logger.ts';
 import { createServiceApp } from '../src/platform/service-app.ts';
-import type { UploadFacts, UploadRule } from '../src/platform/uploads.ts';
+import type { UploadRule } from '../src/platform/uploads.ts';
 import { answerHandler } from './answer.ts';
 import { serviceFailures } from './failures.ts';
 import { readMockDocument } from './operations.ts';
@@ -43,7 +43,7 @@ export function mockService(
     handlers: handlers as never,
     security: mockSchemes(schemes, catalog),
     failures,
-    uploads: { rules, refuse: refuseUpload },
+    uploads: { rules, refuse: (code) => new ApiError(code) },
     // Its answers depend on no state: a repeated key is answered as the first request was.
     idempotency: false,
     validateResponses: false,
@@ -52,18 +52,13 @@ export function mockService(
   });
 }
 
-/** Any file type, up to maxFileBytes, as many as the schema allows. */
+/**
+ * Any file type, as many as the schema allows, up to maxFileBytes: a larger one is the
+ * catalog's `bodyTooLarge` answer.
+ */
 function uploadRule(fileFields: Record<string, number>): UploadRule<string> {
   const files = Object.fromEntries(
     Object.entries(fileFields).map(([field, maxCount]) => [field, { maxCount }]),
   );
-  return { files, maxFileBytes, tooLarge: 'bodyTooLarge' };
-}
-
-/** A file over the mock's limit is a body too large, as the platform refuses any. */
-function refuseUpload(_code: string, facts: UploadFacts): Error {
-  return new PlatformError({
-    role: 'bodyTooLarge',
-    reason: `${facts.field} is larger than ${facts.maxBytes} bytes`,
-  });
+  return { files, maxFileBytes };
 }

@@ -3,7 +3,6 @@
 // per service plus its types, error table and document; openapi-fetch its only dependency.
 // @api-contracts/mock: the mock bundled into one dependency-free file, with its bin, the
 // documents, catalogs and docs it serves, in the repository's layout.
-import { spawn } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -19,6 +18,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { runCommand } from '../src/build/command.ts';
 import { type BuiltService, builtServices } from '../src/build/services.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -280,26 +280,12 @@ export function npmEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** Runs a command to its end; answers its stdout, throws with its output when it fails. */
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: root, env: npmEnvironment() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) {
-        resolvePromise(stdout);
-      } else {
-        reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${stdout}${stderr}`));
-      }
-    });
-  });
+async function run(command: string, args: string[]): Promise<string> {
+  const done = await runCommand(command, args, { cwd: root, env: npmEnvironment() });
+  if (done.code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed (${done.code}):\n${done.output}`);
+  }
+  return done.stdout;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { runCommand } from './command.ts';
 
 const redoclyBin = join(
   dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')),
@@ -16,22 +16,12 @@ export interface RedoclyRun {
  * Runs the Redocly CLI in `cwd` (the project root, where redocly.yaml is). The CLI's
  * Node-version banner is dropped: it is noise on every run of this pinned setup.
  */
-export function redocly(cwd: string, args: string[]): Promise<RedoclyRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [redoclyBin, ...args], {
-      cwd,
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ ok: code === 0, output: withoutBanner(output) }));
+export async function redocly(cwd: string, args: string[]): Promise<RedoclyRun> {
+  const run = await runCommand(process.execPath, [redoclyBin, ...args], {
+    cwd,
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' },
   });
+  return { ok: run.code === 0, output: withoutBanner(run.output) };
 }
 
 function withoutBanner(output: string): string {

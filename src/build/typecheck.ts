@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { runCommand } from './command.ts';
 
 const tscBin = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 /** Type-checks generated files on their own, so a bad generator is caught where it ran. */
-export function typecheck(files: string[]): Promise<{ ok: boolean; output: string }> {
+export async function typecheck(files: string[]): Promise<{ ok: boolean; output: string }> {
   const options = [
     '--noEmit',
     '--strict',
@@ -16,16 +16,6 @@ export function typecheck(files: string[]): Promise<{ ok: boolean; output: strin
     '--moduleResolution',
     'NodeNext',
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tscBin, ...options, ...files]);
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ ok: code === 0, output: output.trim() }));
-  });
+  const run = await runCommand(process.execPath, [tscBin, ...options, ...files]);
+  return { ok: run.code === 0, output: run.output.trim() };
 }

@@ -4,6 +4,7 @@
 import type { Request, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import multer from 'multer';
+import { PlatformError } from './failures.ts';
 
 /**
  * The limits of one operation's upload, and the catalog codes of their refusals. Beyond these,
@@ -27,8 +28,11 @@ export interface UploadRule<Name extends string> {
    * those of the PNG, JPEG or WAV it claims to be, is `wrongType`.
    */
   types?: string[];
-  /** Refuses a file over maxFileBytes: facts `field`, `maxBytes`. */
-  tooLarge: Name;
+  /**
+   * Refuses a file over maxFileBytes: facts `field`, `maxBytes`. Without it, the catalog's
+   * `bodyTooLarge` answer, as for any body over its limit.
+   */
+  tooLarge?: Name;
   /**
    * Refuses a file of a type `types` does not accept: facts `field`, `contentType`, `accepted`,
    * and `size` when its bytes were read. Without it, validation `contentMediaType`.
@@ -186,8 +190,15 @@ function toUploadError<Name extends string>(
   if (error instanceof multer.MulterError) {
     const field = error.field ?? '';
     switch (error.code) {
-      case 'LIMIT_FILE_SIZE':
-        return refuse(rule.tooLarge, { field, maxBytes: rule.maxFileBytes });
+      case 'LIMIT_FILE_SIZE': {
+        const facts = { field, maxBytes: rule.maxFileBytes };
+        return rule.tooLarge
+          ? refuse(rule.tooLarge, facts)
+          : new PlatformError({
+              role: 'bodyTooLarge',
+              reason: `${field} is larger than ${rule.maxFileBytes} bytes`,
+            });
+      }
       case 'LIMIT_FILE_COUNT': {
         const message = `at most ${maxFiles} files in all`;
         return refusal(rule.tooMany, refuse, { field: '', maxFiles }, 'maxItems', message);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockBin, npmEnvironment, packageNames } from '../../scripts/pack.ts';
+import { type CommandRun, runCommand } from '../../src/build/command.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const appSources = fileURLToPath(new URL('./app/', import.meta.url));
@@ -12,32 +13,11 @@ const appSources = fileURLToPath(new URL('./app/', import.meta.url));
 // node_modules reaches the app, whose imports resolve from its own node_modules.
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
-interface Run {
-  code: number | null;
-  output: string;
-  milliseconds: number;
-}
-
 /** Runs a command to its end in `cwd`, with npm's settings for this project left out. */
-function run(command: string, args: string[], cwd: string): Promise<Run> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: npmEnvironment() });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, output, milliseconds: performance.now() - started });
-    });
-  });
-}
+const run = (command: string, args: string[], cwd: string) =>
+  runCommand(command, args, { cwd, env: npmEnvironment() });
 
-async function succeed(command: string, args: string[], cwd: string): Promise<Run> {
+async function succeed(command: string, args: string[], cwd: string): Promise<CommandRun> {
   const result = await run(command, args, cwd);
   if (result.code !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (${result.code}):\n${result.output}`);
@@ -95,10 +75,10 @@ const temporaryDir = (prefix: string) => {
 };
 
 let app = '';
-let clientInstall: Run;
-let mockInstall: Run;
-let compiled: Run;
-let misspelled: Run;
+let clientInstall: CommandRun;
+let mockInstall: CommandRun;
+let compiled: CommandRun;
+let misspelled: CommandRun;
 let mock: { child: ChildProcess; origin: Promise<string> } | undefined;
 let origin = '';
 

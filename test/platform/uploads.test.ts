@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlatformError } from '../../src/platform/failures.ts';
 import {
   receivedFiles,
   type UploadFacts,
@@ -116,7 +117,17 @@ beforeAll(async () => {
       });
     },
   );
+  // A rule that names no code: the platform's own answers stand in.
+  const { tooLarge: _code, ...withoutCodes } = rule;
+  app.post(
+    '/plain/items/:itemId/file',
+    uploadParser(withoutCodes, () => new Error('unused')),
+  );
   app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    if (error instanceof PlatformError) {
+      response.status(413).json({ failure: error.failure });
+      return;
+    }
     if (error instanceof Refused) {
       response.status(422).json({ code: error.code, facts: error.facts });
       return;
@@ -203,6 +214,20 @@ function issue(answer: Answer) {
   const [first] = answer.body.errors ?? [];
   return { status: answer.status, path: first?.path, errorCode: first?.errorCode };
 }
+
+describe('uploadParser with a rule that names no code for a file too large', () => {
+  it('refuses it as any body over its limit (the catalog’s bodyTooLarge)', async () => {
+    const answer = await upload(
+      multipart([file(Buffer.alloc(2048, 1))]),
+      undefined,
+      '/plain/items/it_1/file',
+    );
+    expect(answer).toEqual({
+      status: 413,
+      body: { failure: { role: 'bodyTooLarge', reason: 'file is larger than 1024 bytes' } },
+    });
+  });
+});
 
 describe('uploadParser before express-openapi-validator (fileUploader: false)', () => {
   it('accepts a valid upload: the files in request.files, the fields in request.body', async () => {
