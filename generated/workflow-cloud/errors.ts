@@ -218,7 +218,10 @@ export const catalog = {
         "zh": "根据返回的 `msg` 字段定位出错节点及字段； 调整工作流参数后重新发起请求。",
         "en": "Locate the failing node and field from `msg`, adjust the workflow parameters and send the request again."
       },
-      "retryable": false
+      "retryable": false,
+      "details": {
+        "promptTips": "{\"error\":{\"type\":\"prompt_outputs_failed_validation\",\"message\":\"Prompt outputs failed validation\",\"details\":\"\",\"extra_info\":{}},\"node_errors\":{\"12\":{\"errors\":[{\"type\":\"custom_validation_failed\",\"message\":\"Custom validation failed for node\",\"details\":\"image - Invalid image file: example.png\",\"extra_info\":{\"input_name\":\"image\"}}],\"class_type\":\"LoadImage\"}}}"
+      }
     },
     {
       "name": "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND",
@@ -532,7 +535,7 @@ export interface ErrorDetails {
   TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET: Record<string, never>;
   TASK_QUEUE_MAXED: Record<string, never>;
   TASK_NOT_FOUNED: Record<string, never>;
-  VALIDATE_PROMPT_FAILED: Record<string, never>;
+  VALIDATE_PROMPT_FAILED: { promptTips: string };
   TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND: Record<string, never>;
   TASK_USER_EXCLAPI_REQUIRED: Record<string, never>;
   APIKEY_UNSUPPORTED_FREE_USER: Record<string, never>;
@@ -561,21 +564,21 @@ export interface OperationErrors {
     post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'WEBAPP_NOT_EXISTS' | 'APIKEY_INVALID_NODE_INFO' | 'VALIDATE_PROMPT_FAILED' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'TASK_QUEUE_MAXED' | 'TASK_INSTANCE_MAXED' | 'TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND' | 'TASK_USER_EXCLAPI_REQUIRED' | 'TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET' | 'CORPAPIKEY_INSUFFICIENT_FUNDS' | 'UNKNOWN_ERROR';
   };
   '/task/openapi/status': {
-    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_TASK_NOT_FOUND' | 'TASK_NOT_FOUNED' | 'UNKNOWN_ERROR';
+    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'APIKEY_TASK_NOT_FOUND' | 'TASK_NOT_FOUNED' | 'UNKNOWN_ERROR';
   };
   '/task/openapi/outputs': {
-    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_TASK_NOT_FOUND' | 'TASK_NOT_FOUNED' | 'APIKEY_TASK_IS_QUEUED' | 'APIKEY_TASK_IS_RUNNING' | 'APIKEY_TASK_STATUS_ERROR' | 'UNKNOWN_ERROR';
+    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'APIKEY_TASK_NOT_FOUND' | 'TASK_NOT_FOUNED' | 'APIKEY_TASK_IS_QUEUED' | 'APIKEY_TASK_IS_RUNNING' | 'APIKEY_TASK_STATUS_ERROR' | 'UNKNOWN_ERROR';
   };
   '/task/openapi/cancel': {
-    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_TASK_NOT_FOUND' | 'TASK_NOT_FOUNED' | 'APIKEY_TASK_STATUS_ERROR' | 'UNKNOWN_ERROR';
+    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'APIKEY_TASK_NOT_FOUND' | 'TASK_NOT_FOUNED' | 'APIKEY_TASK_STATUS_ERROR' | 'UNKNOWN_ERROR';
   };
   '/task/openapi/upload': {
-    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_FILE_SIZE_EXCEEDED' | 'APIKEY_UPLOAD_FAILED' | 'UNKNOWN_ERROR';
+    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'APIKEY_FILE_SIZE_EXCEEDED' | 'APIKEY_UPLOAD_FAILED' | 'UNKNOWN_ERROR';
   };
   '/uc/openapi/accountStatus': {
     post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'UNKNOWN_ERROR';
   };
   '/api/openapi/getJsonApiFormat': {
-    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'WORKFLOW_NOT_EXISTS' | 'WORKFLOW_NOT_SAVED_OR_NOT_RUNNING' | 'UNKNOWN_ERROR';
+    post: 'PARAMS_INVALID' | 'TOKEN_INVALID' | 'APIKEY_UNAUTHORIZED' | 'APIKEY_USER_NOT_FOUND' | 'CORPAPIKEY_INVALID' | 'APIKEY_UNSUPPORTED_FREE_USER' | 'WORKFLOW_NOT_EXISTS' | 'WORKFLOW_NOT_SAVED_OR_NOT_RUNNING' | 'UNKNOWN_ERROR';
   };
 }

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Run a workflow
-         * @description Queues a task that runs a workflow with the inputs you change. On the shared API your concurrent tasks are capped (`421 TASK_QUEUE_MAXED`: queue on your side and retry); with `instanceType: plus` the task runs on your exclusive instance (`415` when all its machines are busy, `435` when you have none, `436` when the membership expired).
+         * @description Queues a task that runs a workflow with the inputs you change. On the shared API your concurrent tasks are capped (`421 TASK_QUEUE_MAXED`: queue on your side and retry); with `instanceType: plus` the task runs on your exclusive instance (`415` when all its machines are busy, `436` when you have no exclusive membership or it expired; an exclusive plan without it answers `435`). Every `nodeInfoList` entry must name a node of the workflow and one of its inputs, with a value of that input's type (`803`); ComfyUI's validation of the result answers `433` with its report in `data.promptTips`.
          */
         post: operations["createTask"];
         delete?: never;
@@ -198,13 +198,17 @@ export interface components {
              * @enum {string}
              */
             msg: "PARAMS_INVALID" | "WORKFLOW_NOT_EXISTS" | "TOKEN_INVALID" | "TASK_INSTANCE_MAXED" | "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET" | "TASK_QUEUE_MAXED" | "TASK_NOT_FOUNED" | "VALIDATE_PROMPT_FAILED" | "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND" | "TASK_USER_EXCLAPI_REQUIRED" | "APIKEY_UNSUPPORTED_FREE_USER" | "APIKEY_UNAUTHORIZED" | "APIKEY_INVALID_NODE_INFO" | "APIKEY_TASK_IS_RUNNING" | "APIKEY_TASK_STATUS_ERROR" | "APIKEY_USER_NOT_FOUND" | "APIKEY_TASK_NOT_FOUND" | "APIKEY_UPLOAD_FAILED" | "APIKEY_FILE_SIZE_EXCEEDED" | "WORKFLOW_NOT_SAVED_OR_NOT_RUNNING" | "CORPAPIKEY_INVALID" | "CORPAPIKEY_INSUFFICIENT_FUNDS" | "APIKEY_TASK_IS_QUEUED" | "WEBAPP_NOT_EXISTS" | "UNKNOWN_ERROR";
-            data: null;
+            /** @description `null`, except for `433 VALIDATE_PROMPT_FAILED`: ComfyUI's validation report, whose `node_errors` name each failing node, its `class_type` and the input (`extra_info.input_name`). */
+            data: null | {
+                /** @description ComfyUI's validation report of the prompt, as a JSON string. */
+                promptTips: string;
+            };
         };
         /**
-         * @description Where a task is: `QUEUED` (waiting for a machine) → `RUNNING` → `SUCCESS` or `FAILED`. Outputs exist once it is `SUCCESS`; asking earlier answers `813 APIKEY_TASK_IS_QUEUED` or `804 APIKEY_TASK_IS_RUNNING`, after a failure `805 APIKEY_TASK_STATUS_ERROR`.
+         * @description Where a task is: `QUEUED` (waiting for a machine) → `RUNNING` → `SUCCESS` or `FAILED`, or `CANCELLED` from either of the first two. Outputs exist once it is `SUCCESS`; asking earlier answers `813 APIKEY_TASK_IS_QUEUED` or `804 APIKEY_TASK_IS_RUNNING`, after a failure or a cancel `805 APIKEY_TASK_STATUS_ERROR`.
          * @enum {string}
          */
-        TaskStatus: "QUEUED" | "RUNNING" | "SUCCESS" | "FAILED";
+        TaskStatus: "QUEUED" | "RUNNING" | "SUCCESS" | "FAILED" | "CANCELLED";
         /** @description One input of the workflow to set; nodes and fields must exist (`803 APIKEY_INVALID_NODE_INFO`). */
         NodeInfo: {
             /** @description The node's id in the workflow's API JSON. */
@@ -216,7 +220,7 @@ export interface components {
         };
         /** @description A task to run a workflow. */
         CreateTaskRequest: {
-            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an invalid enterprise key `811 CORPAPIKEY_INVALID`. */
+            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an expired enterprise key `811 CORPAPIKEY_INVALID`. */
             apiKey: string;
             /** @description A workflow saved and run once on the platform (`810`). */
             workflowId: string;
@@ -235,7 +239,7 @@ export interface components {
         };
         /** @description A task to run an AI app. */
         RunAiAppRequest: {
-            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an invalid enterprise key `811 CORPAPIKEY_INVALID`. */
+            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an expired enterprise key `811 CORPAPIKEY_INVALID`. */
             apiKey: string;
             /** @description The AI app (`901 WEBAPP_NOT_EXISTS`). */
             webappId: string;
@@ -247,7 +251,7 @@ export interface components {
         };
         /** @description A task of yours. */
         TaskRequest: {
-            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an invalid enterprise key `811 CORPAPIKEY_INVALID`. */
+            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an expired enterprise key `811 CORPAPIKEY_INVALID`. */
             apiKey: string;
             /** @description The task id `create` answered. */
             taskId: string;
@@ -259,13 +263,13 @@ export interface components {
         };
         /** @description Which workflow. */
         WorkflowJsonRequest: {
-            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an invalid enterprise key `811 CORPAPIKEY_INVALID`. */
+            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an expired enterprise key `811 CORPAPIKEY_INVALID`. */
             apiKey: string;
             workflowId: string;
         };
         /** @description A file for a workflow input. */
         UploadRequest: {
-            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an invalid enterprise key `811 CORPAPIKEY_INVALID`. */
+            /** @description Your API key (enterprise keys too). Wrong or revoked: `802 APIKEY_UNAUTHORIZED`; an expired enterprise key `811 CORPAPIKEY_INVALID`. */
             apiKey: string;
             /** @description At most 10 MB (`809 APIKEY_FILE_SIZE_EXCEEDED`). */
             file: string;

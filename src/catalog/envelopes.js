@@ -50,7 +50,11 @@ const envelopes = {
           code: entry.name,
           ...occurrence.details,
         },
-  'workflow-cloud': (_catalog, entry) => ({ code: entry.code, msg: entry.name, data: null }),
+  'workflow-cloud': (_catalog, entry, occurrence) => ({
+    code: entry.code,
+    msg: entry.name,
+    data: occurrence.details ?? null,
+  }),
   podi: (_catalog, entry, occurrence) =>
     entry.surface === 'field'
       ? concreteCode(entry, occurrence)
@@ -99,7 +103,8 @@ const readers = {
   'bot-agent': (body) =>
     body?.error?.code ? { code: body.error.code, details: body.error.details } : undefined,
   divination: (body) => (body?.code ? { code: body.code, details: body } : undefined),
-  'workflow-cloud': (body) => (body?.code ? { code: body.code } : undefined),
+  'workflow-cloud': (body) =>
+    body?.code ? { code: body.code, details: body.data ?? undefined } : undefined,
   podi: (body) => (typeof body?.detail === 'string' ? { code: body.detail } : undefined),
 };
 

@@ -129,7 +129,7 @@ describe("the other services' isApiError", () => {
       });
       if (isWorkflowCloudError(data, 'TASK_NOT_FOUNED')) {
         expectTypeOf(data.code).toEqualTypeOf<423>();
-        expectTypeOf(data.data).toEqualTypeOf<null>();
+        expectTypeOf(data.data).toEqualTypeOf<{ promptTips: string } | null>();
       }
       // @ts-expect-error: getStatus does not document TASK_QUEUE_MAXED (createTask does)
       isWorkflowCloudError(data, 'TASK_QUEUE_MAXED');

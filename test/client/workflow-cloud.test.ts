@@ -22,7 +22,9 @@ describe('the HTTP 200 envelope', () => {
     expect(isSuccess(data)).toBe(true);
     if (isSuccess(data)) {
       expectTypeOf(data.code).toEqualTypeOf<0>();
-      expectTypeOf(data.data).toEqualTypeOf<'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED'>();
+      expectTypeOf(data.data).toEqualTypeOf<
+        'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'CANCELLED'
+      >();
       expect(data.data).toBe('RUNNING');
     }
   });
@@ -35,7 +37,8 @@ describe('the HTTP 200 envelope', () => {
     if (!isSuccess(data) && data) {
       // The codes getStatus documents, not the whole catalog.
       expectTypeOf(data.msg).toEqualTypeOf<OperationErrors['/task/openapi/status']['post']>();
-      expectTypeOf(data.data).toEqualTypeOf<null>();
+      // `data` carries details only for 433 (ComfyUI's report).
+      expectTypeOf(data.data).toEqualTypeOf<{ promptTips: string } | null>();
     }
     expect(isApiError(data, 'TASK_NOT_FOUNED')).toBe(true);
     if (isApiError(data, 'TASK_NOT_FOUNED')) {
