@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoAgents } from '../src/task-market/demo.ts';
+import { demo } from '../src/workflow-cloud/demo.ts';
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -32,7 +33,7 @@ describe('npm start', () => {
     child.stdout.on('data', (chunk) => {
       printed += chunk;
     });
-    while (!printed.includes('demo agents')) {
+    while (!printed.includes('demo agents') || !printed.includes('demo account')) {
       await once(child.stdout, 'data');
     }
     const [atlas] = demoAgents;
@@ -46,6 +47,16 @@ describe('npm start', () => {
       body: JSON.stringify({ agent_id: atlas?.id, secret: atlas?.secret }),
     });
     expect(signIn.status).toBe(200);
+    expect(printed).toContain(demo.apiKey);
+    const account = await fetch(
+      `http://127.0.0.1:${port}/workflow-cloud/uc/openapi/accountStatus`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apikey: demo.apiKey }),
+      },
+    );
+    expect(await account.json()).toMatchObject({ code: 0, data: { apiType: 'NORMAL' } });
     const document = await fetch(`http://127.0.0.1:${port}/openapi/task-market.yaml`);
     expect(document.status).toBe(200);
     expect(await document.text()).toContain('title: Task market API');

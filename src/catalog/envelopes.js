@@ -53,7 +53,9 @@ const envelopes = {
   'workflow-cloud': (_catalog, entry, occurrence) => ({
     code: entry.code,
     msg: entry.name,
-    data: occurrence.details ?? null,
+    // `data` carries details only where the catalog documents some (433's ComfyUI report).
+    data:
+      occurrence.details && Object.keys(occurrence.details).length > 0 ? occurrence.details : null,
   }),
   podi: (_catalog, entry, occurrence) =>
     entry.surface === 'field'

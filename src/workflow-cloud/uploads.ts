@@ -32,7 +32,7 @@ export function createUploads(db: Db, store: ObjectStore, clock: Clock) {
       await store.put(fileName, file.bytes, file.contentType);
     } catch (error) {
       if (isObjectStoreError(error)) {
-        throw new WorkflowCloudError('APIKEY_UPLOAD_FAILED', {}, { cause: error });
+        throw new WorkflowCloudError('APIKEY_UPLOAD_FAILED', undefined, { cause: error });
       }
       throw error;
     }
