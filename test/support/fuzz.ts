@@ -153,6 +153,13 @@ async function runCase(run: Run, kase: FuzzCase): Promise<Finding | undefined> {
     problems.push(...undocumented(run.document, run.catalog, request, answer));
     if (kase.kind === 'valid' && (answer.status < 200 || answer.status > 299)) {
       problems.push(`a valid request answered ${answer.status}`);
+    } else if (kase.kind === 'valid') {
+      // Where the catalog puts codes in a 2xx body (workflow-cloud's HTTP 200 for everything),
+      // a valid request must not answer one.
+      const refused = errorEntry(run.catalog, answer.status, parse(answer.text));
+      if (refused) {
+        problems.push(`a valid request answered ${answer.status} ${refused.name}`);
+      }
     }
   } catch (error) {
     problems.push(`the case failed: ${error instanceof Error ? error.message : String(error)}`);
