@@ -108,6 +108,9 @@ export async function openMigratedDatabase<Schema>(
       db,
       provider: { getMigrations: async () => all },
       allowUnorderedMigrations: true,
+      // Named, or Kysely takes another service's migration tables (it looks in every schema)
+      // for this one's, which the search path does not reach.
+      ...(isDatabaseUrl(location) && { migrationTableSchema: schema }),
     });
     const { error } = await migrator.migrateToLatest();
     if (error) {

@@ -103,7 +103,9 @@ export function createMonitor(options: MonitorOptions) {
     for (const task of live) {
       const promptId = task.prompt_id as string;
       if (queue.running.includes(promptId)) {
-        await records.started(task);
+        if (task.status === 'QUEUED') {
+          await records.started(task);
+        }
       } else if (!queue.pending.includes(promptId)) {
         const history = await comfy.history(promptId);
         if (history !== undefined) {
@@ -144,41 +146,46 @@ export function createMonitor(options: MonitorOptions) {
     }
   }
 
-  /** Calls the webhooks due; one instance calls each, claiming it first, then retries on failure. */
+  /** Calls the webhooks due, side by side. */
   async function deliverWebhooks() {
-    const now = clock.now();
     const due = await db
       .selectFrom('tasks')
       .selectAll()
       .where('webhook_state', '=', 'pending')
-      .where('webhook_due_at', '<=', now.toISOString())
+      .where('webhook_due_at', '<=', clock.now().toISOString())
       .limit(20)
       .execute();
+    await Promise.all(due.map(deliver));
+  }
+
+  /**
+   * One call of a task's webhook, claimed first (its due time moved past the call) so that of
+   * several instances one makes it; a failed call is due again after the retry delay.
+   */
+  async function deliver(task: TaskRow) {
     const { timeoutMs, retryDelaySeconds, attempts } = config.webhook;
-    const later = (ms: number) => new Date(now.getTime() + ms).toISOString();
-    for (const task of due) {
-      const claimed = await db
-        .updateTable('tasks')
-        .set({ webhook_due_at: later(timeoutMs + retryDelaySeconds * 1000) })
-        .where('id', '=', task.id)
-        .where('webhook_due_at', '=', task.webhook_due_at)
-        .executeTakeFirst();
-      if (claimed.numUpdatedRows === 0n) {
-        continue;
-      }
-      const ok = await post(task);
-      const tried = task.webhook_attempts + 1;
-      const done = ok || tried >= attempts;
-      await db
-        .updateTable('tasks')
-        .set({
-          webhook_attempts: tried,
-          webhook_state: ok ? 'sent' : done ? 'failed' : 'pending',
-          webhook_due_at: done ? null : later(retryDelaySeconds * 1000),
-        })
-        .where('id', '=', task.id)
-        .execute();
+    const later = (ms: number) => new Date(clock.now().getTime() + ms).toISOString();
+    const claimed = await db
+      .updateTable('tasks')
+      .set({ webhook_due_at: later(timeoutMs + retryDelaySeconds * 1000) })
+      .where('id', '=', task.id)
+      .where('webhook_due_at', '=', task.webhook_due_at)
+      .executeTakeFirst();
+    if (claimed.numUpdatedRows === 0n) {
+      return;
     }
+    const ok = await post(task);
+    const tried = task.webhook_attempts + 1;
+    const done = ok || tried >= attempts;
+    await db
+      .updateTable('tasks')
+      .set({
+        webhook_attempts: tried,
+        webhook_state: ok ? 'sent' : done ? 'failed' : 'pending',
+        webhook_due_at: done ? null : later(retryDelaySeconds * 1000),
+      })
+      .where('id', '=', task.id)
+      .execute();
   }
 
   /** Deletes the files of tasks that ended more than the retention ago; they answer 423 after. */
@@ -204,24 +211,31 @@ export function createMonitor(options: MonitorOptions) {
     }
   }
 
-  let running: Promise<void> | undefined;
-  /** One round of all three; a round still going is waited for, never doubled. */
-  function tick(): Promise<void> {
-    running ??= (async () => {
-      for (const [name, step] of [
-        ['reconcile', reconcile],
-        ['webhooks', deliverWebhooks],
-        ['purge', purge],
-      ] as const) {
-        await step().catch((error: unknown) =>
-          logger.warn({ err: error, step: name }, 'monitor step failed'),
-        );
-      }
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
+  /** A step that runs one round at a time: called while a round is going, it waits for it. */
+  function oneAtATime(name: string, step: () => Promise<void>) {
+    let round: Promise<void> | undefined;
+    return {
+      run: () => {
+        round ??= step()
+          .catch((error: unknown) => logger.warn({ err: error, step: name }, 'monitor step failed'))
+          .finally(() => {
+            round = undefined;
+          });
+        return round;
+      },
+      idle: () => round ?? Promise.resolve(),
+    };
   }
+  // Apart, so that a slow webhook never holds up the tasks following ComfyUI.
+  const steps = [
+    oneAtATime('reconcile', reconcile),
+    oneAtATime('webhooks', deliverWebhooks),
+    oneAtATime('purge', purge),
+  ];
+  /** One round of each step (waiting for those already going). */
+  const tick = async () => {
+    await Promise.all(steps.map((step) => step.run()));
+  };
 
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -230,9 +244,10 @@ export function createMonitor(options: MonitorOptions) {
       timer = setInterval(() => void tick(), config.monitorMs);
       timer.unref();
     },
+    /** Starts no more rounds, and waits for those going. */
     async stop() {
       clearInterval(timer);
-      await running;
+      await Promise.all(steps.map((step) => step.idle()));
     },
   };
 }

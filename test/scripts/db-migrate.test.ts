@@ -22,7 +22,7 @@ async function environment(kind: TestDatabase) {
 }
 
 describe.each(testDatabases)('npm run db:migrate on %s', (kind) => {
-  it('creates the task market’s tables, and does nothing the second time', async () => {
+  it('creates every service’s tables, and does nothing the second time', async () => {
     const { env, location, drop } = await environment(kind);
     try {
       for (let run = 0; run < 2; run += 1) {
@@ -32,12 +32,26 @@ describe.each(testDatabases)('npm run db:migrate on %s', (kind) => {
         });
         expect(migrate.status, migrate.stderr).toBe(0);
         expect(migrate.stdout).toContain('task-market: migrated');
+        expect(migrate.stdout).toContain('workflow-cloud: migrated');
       }
-      const db = openDatabase<{ tasks: { id: string } }>(location, 'task_market');
-      try {
-        expect(await db.selectFrom('tasks').select('id').execute()).toEqual([]);
-      } finally {
-        await db.destroy();
+      // Each service's tables, in its schema (or its file), the second beside the first.
+      const places = [
+        { file: location, schema: 'task_market' },
+        {
+          file: location.replace('task-market.sqlite', 'workflow-cloud.sqlite'),
+          schema: 'workflow_cloud',
+        },
+      ];
+      for (const { file, schema } of places) {
+        const db = openDatabase<{ tasks: { id: string } }>(
+          kind === 'sqlite' ? file : location,
+          schema,
+        );
+        try {
+          expect(await db.selectFrom('tasks').select('id').execute()).toEqual([]);
+        } finally {
+          await db.destroy();
+        }
       }
     } finally {
       await drop();

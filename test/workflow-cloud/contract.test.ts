@@ -410,12 +410,13 @@ const scenarios: Record<string, Scenario> = {
         }),
       ]),
     ),
+    // Slow: a quick task could end before the first cancel.
     cancelTask: scenario(async (call, cloud) => {
       const cancelled = await send(cloud, call);
       expect(cancelled.body.code).toBe(0);
       cloud.clock.advance(7 * 86_400 + 1);
       return call;
-    }),
+    }, slow),
   }),
   APIKEY_TASK_IS_QUEUED: taskIn(
     slow,
@@ -441,7 +442,7 @@ const scenarios: Record<string, Scenario> = {
       const cancelled = await send(cloud, call);
       expect(cancelled.body.code).toBe(0);
       return call;
-    }),
+    }, slow),
   }),
   APIKEY_FILE_SIZE_EXCEEDED: scenario(
     (call) => ({ ...call, form: { ...(call.form as Form), file: new Uint8Array(2048) } }),
