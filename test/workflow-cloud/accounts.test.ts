@@ -68,9 +68,10 @@ describe('accounts and what they own', () => {
   it.each([
     [
       'a revoked key',
-      async (c: Cloud) => (
-        await c.operators.revokeKey(c.accounts.shared.apiKey), c.accounts.shared.apiKey
-      ),
+      async (c: Cloud) => {
+        await c.operators.revokeKey(c.accounts.shared.apiKey);
+        return c.accounts.shared.apiKey;
+      },
       802,
     ],
     [
@@ -87,9 +88,10 @@ describe('accounts and what they own', () => {
     ],
     [
       'a key of a closed account',
-      async (c: Cloud) => (
-        await c.operators.closeAccount(c.accounts.other.id), c.accounts.other.apiKey
-      ),
+      async (c: Cloud) => {
+        await c.operators.closeAccount(c.accounts.other.id);
+        return c.accounts.other.apiKey;
+      },
       806,
     ],
     ['a free account’s key', async (c: Cloud) => c.accounts.free.apiKey, 801],
