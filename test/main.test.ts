@@ -57,6 +57,24 @@ describe('npm start', () => {
       },
     );
     expect(await account.json()).toMatchObject({ code: 0, data: { apiType: 'NORMAL' } });
+    // divination: the auth provider stand-in's codes are printed.
+    const phone = '+8613800001234';
+    const otp = await fetch(`http://127.0.0.1:${port}/divination/auth/otp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone }),
+    });
+    expect(otp.status).toBe(204);
+    const printedCode = new RegExp(`one-time code (\\d{6}) for \\${phone}`);
+    while (!printedCode.test(printed)) {
+      await once(child.stdout, 'data');
+    }
+    const divinationSignIn = await fetch(`http://127.0.0.1:${port}/divination/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone, code: printedCode.exec(printed)?.[1] }),
+    });
+    expect(divinationSignIn.status).toBe(200);
     const document = await fetch(`http://127.0.0.1:${port}/openapi/task-market.yaml`);
     expect(document.status).toBe(200);
     expect(await document.text()).toContain('title: Task market API');
