@@ -105,7 +105,8 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
 
   /**
    * A session's turns: a `reading` first, then one `follow_up` once the reading has finished; a
-   * payload of the session's method; a run id never used.
+   * payload of the session's method (a tarot one naming the spread its tool needs); a run id
+   * never used.
    */
   async function checkTurn(trx: Trx, session: SessionRow, request: RunRequest) {
     if (session.user_message_count >= maxUserMessages) {
@@ -123,6 +124,11 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
     }
     if (request.payload && request.payload.method !== session.method) {
       throw new DivinationError('AGENT_PAYLOAD_INVALID');
+    }
+    if (request.mode === 'reading' && session.method === 'tarot' && !request.payload?.cast.spread) {
+      // A tarot reading offers draw_tarot_card, whose required `spread` comes from the cast: a
+      // cast that names none cannot give the tool its runtime argument.
+      throw new DivinationError('MISSING_RUNTIME_ARGS');
     }
     const used = await trx
       .selectFrom('agent_runs')

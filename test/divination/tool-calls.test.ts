@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/divination/database.ts';
+import type { Llm } from '../../src/divination/llm.ts';
 import { openDivinationDatabase } from '../../src/divination/migrations.ts';
+import { converse } from '../../src/divination/run-conversation.ts';
 import { createRunFeed } from '../../src/divination/run-stream.ts';
-import { createToolCalls, drawCard, toolArguments } from '../../src/divination/tool-calls.ts';
+import {
+  createToolCalls,
+  drawCard,
+  drawTarotCard,
+  toolArguments,
+} from '../../src/divination/tool-calls.ts';
 import { TestClock } from '../support/clock.ts';
 import { testDatabases } from '../support/database.ts';
 import {
@@ -88,13 +95,10 @@ let service: Divination;
 afterEach(() => service?.close());
 
 /** A tarot reading run until its tool call waits: the stream, the call's id and its events. */
-async function tarotRun(cast?: Record<string, unknown>) {
+async function tarotRun() {
   const { accessToken: token, user } = await service.signIn();
   const threadId = await newSession(service, token, 'tarot');
   const input = runInput(threadId, { method: 'tarot' });
-  if (cast) {
-    Object.assign(input.forwardedProps.divinationPayload ?? {}, { cast });
-  }
   const stream = await openEvents(service, 'POST', '/agent/runs', { token, body: input });
   const events = await readUntil(stream, 'TOOL_CALL_END');
   return {
@@ -195,21 +199,49 @@ describe.each(testDatabases)('tool calls on %s', (database) => {
 });
 
 describe('a tool call', () => {
-  it('without the argument its tool requires ends the run with MISSING_RUNTIME_ARGS', async () => {
+  it('whose reading names no spread is refused before the stream, MISSING_RUNTIME_ARGS', async () => {
     service = await startDivination();
-    // A cast without a spread: the model calls the tool without one.
-    const { token, stream, events, callId } = await tarotRun({ cards: ['The Sun'] });
-    expect(
-      events
-        .filter((event) => event.data.type === 'TOOL_CALL_ARGS')
-        .map((event) => event.data.delta)
-        .join(''),
-    ).toBe('{}');
-    const rest = await stream.rest();
-    expect(rest.map((event) => event.data.code)).toEqual(['MISSING_RUNTIME_ARGS']);
-    const read = await service.request('GET', `/agent/tool-calls/${callId}`, { token });
-    expect(read.body.code).toBe('REQUEST_VALIDATION_ERROR');
+    const { accessToken: token } = await service.signIn();
+    const threadId = await newSession(service, token, 'tarot');
+    // A cast without a spread: draw_tarot_card would have no `spread` to be called with.
+    const input = runInput(threadId, { method: 'tarot' });
+    Object.assign(input.forwardedProps.divinationPayload ?? {}, { cast: { cards: ['The Sun'] } });
+    const refused = await service.request('POST', '/agent/runs', { token, body: input });
+    expect([refused.status, refused.body.code]).toEqual([500, 'MISSING_RUNTIME_ARGS']);
+    expect(await service.db.selectFrom('agent_runs').selectAll().execute()).toEqual([]);
     expect((await service.request('GET', '/points', { token })).body.balance).toBe(100);
+  });
+
+  it('made by a model without the argument its tool requires ends the run with MISSING_RUNTIME_ARGS', async () => {
+    const db = await openDivinationDatabase(':memory:');
+    const events: string[] = [];
+    // A model that calls the tool without its `spread`, though the cast names one.
+    const llm: Llm = {
+      async *stream() {
+        yield { type: 'toolCall', index: 0, name: 'draw_tarot_card', arguments: '{}' };
+      },
+    };
+    const toolCalls = createToolCalls({ db, clock: new TestClock(), feed: createRunFeed() });
+    const conversation = converse(
+      {
+        runId: 'run_AAAAAAAAAAAA',
+        userId: 'u_A',
+        payload: { method: 'tarot', question: 'Love?', cast: { spread: 'single_card' } },
+        tools: [drawTarotCard],
+        messages: [{ role: 'user', content: 'Love?' }],
+        signal: new AbortController().signal,
+        emit: async (event) => {
+          events.push(event.type);
+        },
+        decision: async () => 'approved',
+      },
+      llm,
+      toolCalls,
+    );
+    await expect(conversation).rejects.toMatchObject({ code: 'MISSING_RUNTIME_ARGS' });
+    expect(events).toEqual(['TOOL_CALL_START', 'TOOL_CALL_ARGS', 'TOOL_CALL_END']);
+    expect(await db.selectFrom('tool_calls').selectAll().execute()).toEqual([]);
+    await db.destroy();
   });
 
   it('is its user’s only', async () => {
