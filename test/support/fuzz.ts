@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { identifyError } from '../../src/catalog/envelopes.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import { roleBody, roleCode } from '../../src/catalog/platform.js';
@@ -27,6 +31,20 @@ export interface FuzzRequest {
   headers: Record<string, string>;
   body?: Buffer;
 }
+
+/**
+ * A file of a multipart valid request (the value of a file field in `ValidRequest.body`): its
+ * bytes as they are, in a part with this Content-Type. A file field given as text is sent as text,
+ * in a part without one.
+ */
+export interface FilePart {
+  bytes: Uint8Array;
+  contentType: string;
+  filename?: string;
+}
+
+const isFilePart = (value: unknown): value is FilePart =>
+  typeof value === 'object' && value !== null && (value as FilePart).bytes instanceof Uint8Array;
 
 /** A valid request of an operation, and what sends it as its caller would. */
 export interface Prepared {
@@ -247,8 +265,18 @@ function requestBody(
   const json = encoded.contentType.includes('json');
   const value = parse(edit.json ?? '');
   const text = json || typeof value !== 'string' ? (edit.json ?? '') : value;
-  const body = encoded.body.toString('utf8').replace(json ? JSON.stringify(raw) : raw, () => text);
-  return { ...encoded, body: Buffer.from(body) };
+  // Replaced in the bytes: a multipart body may hold a file's, which are no UTF-8.
+  const placeholder = Buffer.from(json ? JSON.stringify(raw) : raw);
+  const at = encoded.body.indexOf(placeholder);
+  const body =
+    at < 0
+      ? encoded.body
+      : Buffer.concat([
+          encoded.body.subarray(0, at),
+          Buffer.from(text),
+          encoded.body.subarray(at + placeholder.length),
+        ]);
+  return { ...encoded, body };
 }
 
 const raw = 'fuzz-raw-value-3c5e1a';
@@ -264,13 +292,20 @@ function encode(value: unknown, valid: ValidRequest): { body: Buffer; contentTyp
     };
   }
   const parts = Object.entries(value as Record<string, unknown>).map(([name, field]) => {
-    const file = valid.fileFields?.includes(name);
-    const disposition = `form-data; name="${name}"${file ? `; filename="${name}.bin"` : ''}`;
+    const part = isFilePart(field) ? field : undefined;
+    const file = part !== undefined || valid.fileFields?.includes(name);
+    const filename = part?.filename ?? `${name}.bin`;
+    const disposition = `form-data; name="${name}"${file ? `; filename="${filename}"` : ''}`;
+    const type = part ? `\r\nContent-Type: ${part.contentType}` : '';
     const text = typeof field === 'string' ? field : JSON.stringify(field);
-    return `--${boundary}\r\nContent-Disposition: ${disposition}\r\n\r\n${text}\r\n`;
+    return Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`),
+      part ? part.bytes : Buffer.from(text),
+      Buffer.from('\r\n'),
+    ]);
   });
   return {
-    body: Buffer.from(`${parts.join('')}--${boundary}--\r\n`),
+    body: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
     contentType: `multipart/form-data; boundary=${boundary}`,
   };
 }
@@ -344,7 +379,8 @@ function operationAt(document: ContractDocument, method: string, path: string) {
     .sort((a, b) => parameters(a) - parameters(b))[0];
 }
 
-/** What the operation does not document about an answer: status, content type, body, code. */
+/** What the operation does not document about an answer: status, content type, body (a stream's
+ * events), code. */
 function judge(
   document: ContractDocument,
   catalog: Catalog,
@@ -371,6 +407,9 @@ function judge(
     return [...problems, `the ${type} body is not JSON`];
   }
   problems.push(...document.validate(operation.operationId, answer.status, type, body));
+  if (type === 'text/event-stream') {
+    problems.push(...streamProblems(document, operation, answer.status, answer.text));
+  }
   const entry = errorEntry(catalog, answer.status, body);
   if (entry && !operation.errors.includes(entry.name)) {
     problems.push(`code ${entry.name} is not in x-errors`);
@@ -379,6 +418,118 @@ function judge(
     problems.push(`code ${entry.name} is documented at ${entry.status}`);
   }
   return problems;
+}
+
+/**
+ * What is wrong with the events of a text/event-stream answer: each event's `data` must be JSON
+ * valid against the `x-event-schema` of the operation's documented stream (when it has one), and
+ * the stream must not end in the middle of an event.
+ */
+function streamProblems(
+  document: ContractDocument,
+  operation: DocumentOperation,
+  status: number,
+  text: string,
+): string[] {
+  const check = eventCheck(document.service, operation, status);
+  if (!check) {
+    return [];
+  }
+  const problems: string[] = [];
+  let data: string[] = [];
+  let count = 0;
+  const dispatch = () => {
+    if (data.length === 0) {
+      return;
+    }
+    count++;
+    const event = parse(data.join('\n'));
+    data = [];
+    const wrong = event === undefined ? ['its data is not JSON'] : check(event);
+    if (wrong.length > 0) {
+      problems.push(`event ${count} is not a documented event: ${wrong.join(', ')}`);
+    }
+  };
+  // An event ends at a blank line; a line is `field: value` (one space dropped) or a `:` comment.
+  const lines = text.split(/\r\n|\r|\n/);
+  // What follows the last line break: a line never ended.
+  const rest = lines.pop();
+  for (const line of lines) {
+    if (line === '') {
+      dispatch();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    if (field === 'data') {
+      data.push(colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, ''));
+    }
+  }
+  if (data.length > 0 || rest) {
+    problems.push('the stream ends in the middle of an event');
+  }
+  return problems;
+}
+
+/** A document as parsed, with its schemas compiled on demand by JSON pointer. */
+interface RawDocument {
+  at(pointer: string[]): unknown;
+  compile(fragment: string): ValidateFunction | undefined;
+}
+
+const rawDocuments = new Map<string, RawDocument>();
+
+function rawDocument(service: string): RawDocument {
+  const known = rawDocuments.get(service);
+  if (known) {
+    return known;
+  }
+  const raw = parseYaml(readFileSync(`generated/${service}/openapi.yaml`, 'utf8'));
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema({ ...raw, $id: 'doc' });
+  const read: RawDocument = {
+    at: (pointer) =>
+      pointer.reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], raw),
+    compile: (fragment) => ajv.getSchema(`doc${fragment}`),
+  };
+  rawDocuments.set(service, read);
+  return read;
+}
+
+/**
+ * What is wrong with one event of an operation's stream at `status`, by its `x-event-schema`;
+ * undefined where the stream has none. An event of a `discriminator`'s type is checked against
+ * that type's schema alone, for errors that say what it lacks.
+ */
+function eventCheck(service: string, operation: DocumentOperation, status: number) {
+  const read = rawDocument(service);
+  const method = operation.method.toLowerCase();
+  const media = ['content', 'text/event-stream', 'schema', 'x-event-schema'];
+  const pointer = ['paths', operation.path, method, 'responses', String(status), ...media];
+  const schema = read.at(pointer) as
+    | { discriminator?: { propertyName: string; mapping?: Record<string, string> } }
+    | undefined;
+  if (!schema) {
+    return undefined;
+  }
+  const escaped = pointer.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1'));
+  const whole = read.compile(`#/${escaped.join('/')}`);
+  const { propertyName = '', mapping = {} } = schema.discriminator ?? {};
+  return (event: unknown): string[] => {
+    const kind = (event as Record<string, unknown> | null)?.[propertyName];
+    const ref = typeof kind === 'string' && Object.hasOwn(mapping, kind) ? mapping[kind] : '';
+    if (propertyName && !ref) {
+      return [`${propertyName} ${JSON.stringify(kind)} is none of ${Object.keys(mapping)}`];
+    }
+    const check = ref ? read.compile(ref) : whole;
+    if (!check) {
+      return [`no schema at ${ref || pointer.join('/')}`];
+    }
+    return check(event)
+      ? []
+      : (check.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
+  };
 }
 
 /**
