@@ -1,4 +1,4 @@
-import type { Generated, Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 
 /** divination's tables; timestamps are ISO 8601 strings in UTC, flags 0 or 1. */
 export interface DivinationDatabase {
@@ -17,8 +17,6 @@ export interface DivinationDatabase {
     avatar_path: string | null;
     /** Points: moved only with a ledger entry, in its transaction. */
     balance: number;
-    /** Run streams open now, at most the limit (429 past it). */
-    open_streams: Generated<number>;
     invite_code: string;
     invited_by: string | null;
     created_at: string;
@@ -79,8 +77,22 @@ export interface DivinationDatabase {
     thread_id: string;
     user_id: string;
     status: 'running' | 'finished' | 'failed';
+    /** The position of the run's user message in its session. */
+    position: number;
+    /**
+     * Until when the instance working the run vouches for it (it renews this while it works):
+     * past it, the instance is gone and any instance ends the run as failed.
+     */
+    lease_expires_at: string | null;
     created_at: string;
     ended_at: string | null;
+  };
+  /** The run streams open now, one row each, at most the limit a user (429 past it). */
+  stream_leases: {
+    id: string;
+    user_id: string;
+    /** Renewed by the instance serving the stream; past it, the place is free again. */
+    expires_at: string;
   };
   run_events: {
     run_id: string;

@@ -22,9 +22,6 @@ const migrations: Record<string, Migration> = {
         .addColumn('bio', 'text', (column) => column.notNull())
         .addColumn('avatar_path', 'text')
         .addColumn('balance', 'integer', (column) => column.notNull().check(sql`balance >= 0`))
-        .addColumn('open_streams', 'integer', (column) =>
-          column.notNull().defaultTo(0).check(sql`open_streams >= 0`),
-        )
         .addColumn('invite_code', 'text', (column) => column.notNull().unique())
         .addColumn('invited_by', 'text')
         .addColumn('created_at', 'text', (column) => column.notNull())
@@ -109,8 +106,27 @@ const migrations: Record<string, Migration> = {
         .addColumn('thread_id', 'text', (column) => column.notNull())
         .addColumn('user_id', 'text', (column) => column.notNull())
         .addColumn('status', 'text', (column) => column.notNull())
+        .addColumn('position', 'integer', (column) => column.notNull())
+        .addColumn('lease_expires_at', 'text')
         .addColumn('created_at', 'text', (column) => column.notNull())
         .addColumn('ended_at', 'text')
+        .execute();
+      // The runs whose instance may have died: the sweep looks among these.
+      await db.schema
+        .createIndex('agent_runs_by_status_lease')
+        .on('agent_runs')
+        .columns(['status', 'lease_expires_at'])
+        .execute();
+      await db.schema
+        .createTable('stream_leases')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('user_id', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createIndex('stream_leases_by_user')
+        .on('stream_leases')
+        .columns(['user_id', 'expires_at'])
         .execute();
       await db.schema
         .createIndex('agent_runs_by_thread')

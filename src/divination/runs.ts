@@ -5,8 +5,8 @@ import type { DivinationConfig } from './config.ts';
 import type { Db, SessionRow, Trx } from './database.ts';
 import { catalog, DivinationError } from './errors.ts';
 import { randomId } from './ids.ts';
+import { type Leases, leaseSeconds } from './leases.ts';
 import { isLlmUnavailableError, type Llm } from './llm.ts';
-import { takeStreamPlace } from './open-streams.ts';
 import { movePoints } from './points.ts';
 import { readingPrompt } from './reading-prompt.ts';
 import {
@@ -34,12 +34,23 @@ export interface RunsOptions {
   config: DivinationConfig;
   llm: Llm;
   logger: Logger;
+  leases: Leases;
   timings?: Partial<RunTimings>;
 }
 
-/** A started run, as its worker needs it. */
-interface StartedRun extends RunRequest {
+/** What ends a run: which it is, whose, and where its user message is in its session. */
+interface RunRef {
+  runId: string;
+  threadId: string;
   userId: string;
+  /** The position of the run's user message in its session. */
+  position: number;
+}
+
+/** A started run, as its worker needs it. */
+interface StartedRun extends RunRequest, RunRef {
+  /** The stream place taken for its first client. */
+  streamLease: string;
   method: SessionRow['method'];
   /** The session's messages before the run's. */
   history: {
@@ -47,8 +58,6 @@ interface StartedRun extends RunRequest {
     content: string;
     tool_call_id: string | null;
   }[];
-  /** The position of the run's user message in its session. */
-  position: number;
 }
 
 /** The document's longest message: a longer answer is cut there. */
@@ -66,7 +75,8 @@ const messageOf = (code: RunErrorCode) =>
  * messages; or failed (`RUN_ERROR`), refunding its points and giving its turn back, so the
  * session can be run again.
  */
-export function createRuns({ db, clock, config, llm, logger, timings = {} }: RunsOptions) {
+export function createRuns(options: RunsOptions) {
+  const { db, clock, config, llm, logger, leases, timings = {} } = options;
   const { approvalTimeoutMs = 120_000, pollMs = 250 } = timings;
   const feed = createRunFeed();
   const toolCalls = createToolCalls({ db, clock, feed });
@@ -146,19 +156,8 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
     try {
       return await db.transaction().execute(async (trx) => {
         const session = await takeTurn(trx, userId, request);
-        await takeStreamPlace(trx, userId, config.maxOpenStreams);
+        const streamLease = await leases.takeStreamPlace(trx, userId, config.maxOpenStreams);
         const at = now();
-        await trx
-          .insertInto('agent_runs')
-          .values({
-            run_id: runId,
-            thread_id: threadId,
-            user_id: userId,
-            status: 'running',
-            created_at: at,
-            ended_at: null,
-          })
-          .execute();
         const history = await trx
           .selectFrom('agent_messages')
           .select(['role', 'content', 'tool_call_id', 'position'])
@@ -166,6 +165,19 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
           .orderBy('position')
           .execute();
         const position = (history.at(-1)?.position ?? -1) + 1;
+        await trx
+          .insertInto('agent_runs')
+          .values({
+            run_id: runId,
+            thread_id: threadId,
+            user_id: userId,
+            status: 'running',
+            position,
+            lease_expires_at: leases.expiry(),
+            created_at: at,
+            ended_at: null,
+          })
+          .execute();
         await trx
           .insertInto('agent_messages')
           .values({
@@ -189,7 +201,7 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
           .insertInto('run_events')
           .values(eventRow(runId, 1, { type: 'RUN_STARTED', threadId, runId }))
           .execute();
-        return { ...request, userId, method: session.method, history, position };
+        return { ...request, userId, method: session.method, history, position, streamLease };
       });
     } catch (error) {
       // The same run id sent twice at once: the loser's insert meets the winner's row.
@@ -204,12 +216,7 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
    * Ends a run with its last event, in one transaction guarded by its status, and wakes its
    * streams. A run gone meanwhile (its session deleted) takes the events it stored since with it.
    */
-  async function end(
-    run: StartedRun,
-    seq: number,
-    last: RunEvent,
-    transcript: TranscriptMessage[],
-  ) {
+  async function end(run: RunRef, seq: number, last: RunEvent, transcript: TranscriptMessage[]) {
     const failed = last.type === 'RUN_ERROR';
     const at = now();
     const ended = await db.transaction().execute(async (trx) => {
@@ -229,14 +236,23 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
       await (failed ? giveBack(trx, run, at) : keep(trx, run, transcript, at));
       return true;
     });
-    if (!ended) {
+    const gone =
+      !ended &&
+      !(await db
+        .selectFrom('agent_runs')
+        .select('run_id')
+        .where('run_id', '=', run.runId)
+        .executeTakeFirst());
+    if (gone) {
+      // Its session was deleted: the events it stored since go with it. (A run another instance
+      // ended as orphaned keeps them.)
       await db.deleteFrom('run_events').where('run_id', '=', run.runId).execute();
     }
     feed.notify(run.runId, true);
   }
 
   /** A finished run's messages join its session. */
-  async function keep(trx: Trx, run: StartedRun, transcript: TranscriptMessage[], at: string) {
+  async function keep(trx: Trx, run: RunRef, transcript: TranscriptMessage[], at: string) {
     if (transcript.length > 0) {
       await trx
         .insertInto('agent_messages')
@@ -259,7 +275,7 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
   }
 
   /** A failed run charges nothing and takes no turn: its points, message and turn come back. */
-  async function giveBack(trx: Trx, run: StartedRun, at: string) {
+  async function giveBack(trx: Trx, run: RunRef, at: string) {
     await movePoints(trx, {
       userId: run.userId,
       amount: config.points.runCost,
@@ -322,15 +338,68 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
     }
   }
 
+  /**
+   * Ends, as failed (refunded, its turn given back), every run whose instance stopped vouching
+   * for it: it died mid-run. Any instance may do it; `end` is guarded by the run's status.
+   */
+  async function endOrphans() {
+    const orphans = await db
+      .selectFrom('agent_runs')
+      .select(['run_id', 'thread_id', 'user_id', 'position'])
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<=', now())
+      .execute();
+    for (const orphan of orphans) {
+      const last = await db
+        .selectFrom('run_events')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('run_id', '=', orphan.run_id)
+        .executeTakeFirst();
+      const run = {
+        runId: orphan.run_id,
+        threadId: orphan.thread_id,
+        userId: orphan.user_id,
+        position: orphan.position,
+      };
+      const code = 'INTERNAL_ERROR' as const;
+      await end(
+        run,
+        Number(last?.seq ?? 0) + 1,
+        { type: 'RUN_ERROR', code, message: messageOf(code) },
+        [],
+      );
+    }
+  }
+
+  /** Renews this instance's leases and ends the runs of instances gone; never throws. */
+  async function sweep() {
+    await leases.renew();
+    await endOrphans().catch((error: unknown) =>
+      logger.error({ err: error }, 'could not end the runs of a stopped instance'),
+    );
+  }
+  const sweeping = setInterval(() => void sweep(), (leaseSeconds * 1000) / 3);
+  sweeping.unref();
+
   return {
     toolCalls,
+    sweep,
 
-    /** Starts a run (refused with its code before anything is stored), then works it. */
-    async start(userId: string, request: RunRequest): Promise<void> {
+    /**
+     * Starts a run (refused with its code before anything is stored), then works it. Returns the
+     * stream place taken for its first client, held until `leases.releaseStream`.
+     */
+    async start(userId: string, request: RunRequest): Promise<string> {
       const run = await begin(userId, request);
+      leases.holdStream(run.streamLease);
+      leases.holdRun(run.runId);
       const stop = new AbortController();
-      const done = work(run, stop.signal).finally(() => workers.delete(run.runId));
+      const done = work(run, stop.signal).finally(() => {
+        workers.delete(run.runId);
+        leases.releaseRun(run.runId);
+      });
       workers.set(run.runId, { threadId: run.threadId, stop, done });
+      return run.streamLease;
     },
 
     /** A run's events after `after`, then live until it ends or `signal` aborts. */
@@ -348,6 +417,7 @@ export function createRuns({ db, clock, config, llm, logger, timings = {} }: Run
 
     /** Ends this instance's runs (each a `RUN_ERROR`, refunded) and waits for them. */
     async close() {
+      clearInterval(sweeping);
       const running = [...workers.values()];
       for (const worker of running) {
         worker.stop.abort();

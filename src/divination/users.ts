@@ -56,7 +56,6 @@ export async function createUser(
     bio: '',
     avatar_path: null,
     balance: 0,
-    open_streams: 0,
     invite_code: newInviteCode(),
     invited_by: inviter?.id ?? null,
     created_at: now,

@@ -168,6 +168,8 @@ async function userWithData() {
       thread_id: `thr_${id}`,
       user_id: userId,
       status: 'finished',
+      position: 0,
+      lease_expires_at: null,
       created_at: now,
       ended_at: now,
     })

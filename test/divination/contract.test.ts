@@ -74,12 +74,12 @@ async function ok(w: World, call: Call): Promise<Reply> {
 /** Polls until the user's run streams have all given their places back. */
 async function streamsReleased(w: World, userId: string) {
   for (let attempt = 0; attempt < 150; attempt += 1) {
-    const row = await w.dv.db
-      .selectFrom('users')
-      .select('open_streams')
-      .where('id', '=', userId)
-      .executeTakeFirstOrThrow();
-    if (row.open_streams === 0) {
+    const held = await w.dv.db
+      .selectFrom('stream_leases')
+      .select('id')
+      .where('user_id', '=', userId)
+      .execute();
+    if (held.length === 0) {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));

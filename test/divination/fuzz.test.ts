@@ -360,11 +360,7 @@ it.each(runs)(
       expect(result.distinct).toBeGreaterThanOrEqual(3000);
       expect(result.undocumented, result.report).toBe(0);
       // Every stream ended with its case: none holds a place.
-      const held = await d.db
-        .selectFrom('users')
-        .select(['id', 'open_streams'])
-        .where('open_streams', '>', 0)
-        .execute();
+      const held = await d.db.selectFrom('stream_leases').selectAll().execute();
       expect(held).toEqual([]);
     } finally {
       await d.close();

@@ -18,6 +18,8 @@ beforeEach(async () => {
       thread_id: 'thr_A',
       user_id: 'u_A',
       status: 'running',
+      position: 0,
+      lease_expires_at: null,
       created_at: '',
       ended_at: null,
     })

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { divinationConfig } from '../../src/divination/config.ts';
 import type { Db } from '../../src/divination/database.ts';
+import { createLeases } from '../../src/divination/leases.ts';
 import { createLlm } from '../../src/divination/llm.ts';
 import { type LlmStandIn, startLlmStandIn } from '../../src/divination/llm-standin.ts';
 import { openDivinationDatabase } from '../../src/divination/migrations.ts';
@@ -38,14 +39,17 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 3000) {
   }
 }
 
+/** The user's open run streams: their places in `stream_leases`. */
 const openStreams = async (userId: string) =>
-  (
-    await service.db
-      .selectFrom('users')
-      .select('open_streams')
-      .where('id', '=', userId)
-      .executeTakeFirstOrThrow()
-  ).open_streams;
+  Number(
+    (
+      await service.db
+        .selectFrom('stream_leases')
+        .select((eb) => eb.fn.countAll().as('held'))
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow()
+    ).held,
+  );
 
 const ledger = (userId: string) =>
   service.db
@@ -440,7 +444,9 @@ describe('the runs of an instance', () => {
       .execute((trx) => createUser(trx, { phone: '+8613800009999', now: '' }, config.points));
     const session = await createSessions({ db, clock }).create(user.id, { method });
     const llm = createLlm({ baseUrl: standIn.url, model: 'm', timeoutMs: 5000 });
-    const runs = createRuns({ db, clock, config, llm, logger: createLogger('silent'), timings });
+    const logger = createLogger('silent');
+    const leases = createLeases({ db, clock, logger });
+    const runs = createRuns({ db, clock, config, llm, logger, leases, timings });
     const input = runInput(session.thread_id, { method }) as RunInput;
     const request = checkRunInput(input, {
       userId: user.id,
@@ -458,7 +464,12 @@ describe('the runs of an instance', () => {
     };
     const balance = async () =>
       (await db.selectFrom('users').select('balance').executeTakeFirstOrThrow()).balance;
-    return { runs, user, request, events, balance };
+    /** Another instance on the same database. */
+    const otherInstance = () => {
+      const leases = createLeases({ db, clock, logger });
+      return { leases, runs: createRuns({ db, clock, config, llm, logger, leases, timings }) };
+    };
+    return { runs, user, request, events, balance, clock, otherInstance, config };
   }
 
   it('end with RUN_ERROR at shutdown, refunded', async () => {
@@ -469,6 +480,31 @@ describe('the runs of an instance', () => {
     await runs.close();
     expect(await events()).toEqual(['RUN_STARTED', 'RUN_ERROR:INTERNAL_ERROR']);
     expect(await balance()).toBe(100);
+  });
+
+  it('let another instance end, refunded, the run of an instance that died, and free its place', async () => {
+    const { runs, user, request, events, balance, clock, otherInstance } = await setUp('iching');
+    standIn.setMode('slow'); // the first instance's run hangs: it stands for one that died
+    await runs.start(user.id, request);
+    const other = otherInstance();
+    const takePlace = () =>
+      db.transaction().execute((trx) => other.leases.takeStreamPlace(trx, user.id, 3));
+    // While the first instance vouches for its run, its stream place counts.
+    await takePlace();
+    await takePlace();
+    await expect(takePlace()).rejects.toMatchObject({ code: 'AGENT_SSE_CONNECTION_LIMIT' });
+    await other.runs.sweep();
+    expect(await events()).toEqual(['RUN_STARTED']);
+
+    clock.advance(31); // it stopped renewing: its leases ran out
+    await other.runs.sweep();
+    expect(await events()).toEqual(['RUN_STARTED', 'RUN_ERROR:INTERNAL_ERROR']);
+    expect(await balance()).toBe(100);
+    await takePlace();
+    await other.runs.close();
+    // The first instance's worker, ending late, finds the run ended and keeps its events.
+    await runs.close();
+    expect(await events()).toEqual(['RUN_STARTED', 'RUN_ERROR:INTERNAL_ERROR']);
   });
 
   it('reject a tool call left undecided, ending with TOOL_REJECTED', async () => {

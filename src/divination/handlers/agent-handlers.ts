@@ -7,8 +7,8 @@ import type { Caller } from '../auth.ts';
 import type { DivinationConfig } from '../config.ts';
 import type { Db } from '../database.ts';
 import { DivinationError } from '../errors.ts';
+import { createLeases } from '../leases.ts';
 import type { Llm } from '../llm.ts';
-import { streamPlaceRelease, takeStreamPlace } from '../open-streams.ts';
 import { checkRunInput, type UrlInspector } from '../run-input.ts';
 import { createRuns } from '../runs.ts';
 import { createSessions, ownedSession, sessionView } from '../sessions.ts';
@@ -49,7 +49,8 @@ const isUserId = (id: string) => /^u_[0-9A-Za-z]{16}$/.test(id);
 export function createAgentHandlers(deps: AgentHandlerDeps): AgentHandlers {
   const { db, config, logger, storage } = deps;
   const sessions = createSessions(deps);
-  const runs = createRuns(deps);
+  const leases = createLeases(deps);
+  const runs = createRuns({ ...deps, leases });
 
   /** The caller's live account; one whose token names no user id of ours has none. */
   async function user(auth: Caller | null, checkId = false): Promise<string> {
@@ -64,10 +65,16 @@ export function createAgentHandlers(deps: AgentHandlerDeps): AgentHandlers {
    * A run's events as the answer, holding the stream place taken for it until the stream ends,
    * however it ends: its last event, the client leaving, or shutdown.
    */
-  function stream(userId: string, runId: string, after: number, signal: AbortSignal) {
-    const release = streamPlaceRelease(db, userId, (error) =>
-      logger.error({ err: error, user_id: userId }, 'could not release a stream place'),
-    );
+  function stream(lease: string, runId: string, after: number, signal: AbortSignal) {
+    let released: Promise<void> | undefined;
+    const release = () => {
+      released ??= leases
+        .releaseStream(lease)
+        .catch((error: unknown) =>
+          logger.error({ err: error, lease }, 'could not release a stream place'),
+        );
+      return released;
+    };
     signal.addEventListener('abort', release, { once: true });
     async function* events(): AsyncGenerator<StreamEvent> {
       try {
@@ -133,8 +140,8 @@ export function createAgentHandlers(deps: AgentHandlerDeps): AgentHandlers {
     async runAgent(context) {
       const userId = await user(context.auth, true);
       const request = checkRunInput(context.body, { userId, storage });
-      await runs.start(userId, request);
-      return stream(userId, request.runId, 0, context.signal);
+      const lease = await runs.start(userId, request);
+      return stream(lease, request.runId, 0, context.signal);
     },
 
     async resumeRun(context) {
@@ -151,8 +158,11 @@ export function createAgentHandlers(deps: AgentHandlerDeps): AgentHandlers {
         throw new DivinationError('AGENT_INVALID_RUN_ID', { run_id: runId });
       }
       const after = await lastEventId(context.headers['last-event-id'], runId);
-      await takeStreamPlace(db, userId, config.maxOpenStreams);
-      return stream(userId, runId, after, context.signal);
+      const lease = await db
+        .transaction()
+        .execute((trx) => leases.takeStreamPlace(trx, userId, config.maxOpenStreams));
+      leases.holdStream(lease);
+      return stream(lease, runId, after, context.signal);
     },
 
     async getToolCall(context) {
