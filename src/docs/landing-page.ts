@@ -1,11 +1,13 @@
 import { escapeHtml, page } from './html.ts';
-import { docsLinks } from './links.js';
+import { changelogLink, docsLinks } from './links.js';
 
 /** One API as the landing page lists it. */
 export interface ApiSummary {
   service: string;
   title: string;
   summary: string;
+  /** Its document's `info.version`. */
+  version: string;
   operations: number;
   codes: number;
 }
@@ -19,7 +21,10 @@ const styles = `
 .count { color: var(--muted); font-size: 0.9rem; }
 `;
 
-/** The docs' front page: each API with a line on it and links to its reference and catalog. */
+/**
+ * The docs' front page: each API with a line on it, its version, and links to its reference,
+ * catalog and changelog.
+ */
 export function landingPage(apis: readonly ApiSummary[]): string {
   const body = `
 <header>
@@ -36,9 +41,10 @@ ${apis
     return `<li id="${api.service}">
   <h2><a href="${links.reference}">${escapeHtml(api.title)}</a></h2>
   <p>${escapeHtml(api.summary)}</p>
-  <p class="count">${api.operations} operations · ${api.codes} error codes</p>
+  <p class="count">Version ${escapeHtml(api.version)} · ${api.operations} operations · ${api.codes} error codes</p>
   <a href="${links.reference}">Reference</a> ·
   <a href="${links.errors}">Error catalog</a> ·
+  <a href="${changelogLink(api.service)}">Changelog</a> ·
   <a href="${links.document}">OpenAPI document</a>
 </li>`;
   })

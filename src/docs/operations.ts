@@ -2,7 +2,7 @@ const methods = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 /** What the docs read of a bundled document. */
 export interface ReferenceDocument {
-  info: { title: string; summary?: string };
+  info: { title: string; version: string; summary?: string };
   servers?: { url: string }[];
   paths: Record<string, Partial<Record<(typeof methods)[number], DocumentOperation>>>;
 }

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import express, { type Response, type Router } from 'express';
 import type { BuiltService } from '../build/services.ts';
 import { contentSecurityPolicy } from './html.ts';
-import { docsHome, docsLinks } from './links.js';
+import { changelogLink, docsHome, docsLinks } from './links.js';
 
 /**
  * The docs `npm run docs` built into `dir`: the landing page at /docs, each service's reference
- * at /docs/<service> and its error catalog at /docs/<service>/errors; and the bundled documents
- * the landing page links to, at /openapi/<service>.yaml.
+ * at /docs/<service>, its error catalog at /docs/<service>/errors and its changelog at
+ * /docs/<service>/changelog; and the bundled documents the landing page links to, at
+ * /openapi/<service>.yaml.
  */
 export function docsRouter(dir: string, documents: readonly BuiltService[]): Router {
   const root = resolve(dir);
@@ -28,6 +29,7 @@ export function docsRouter(dir: string, documents: readonly BuiltService[]): Rou
     const links = docsLinks(service);
     router.get(links.reference, send(`${service}/index.html`));
     router.get(links.errors, send(`${service}/errors.html`));
+    router.get(changelogLink(service), send(`${service}/changelog.html`));
     router.get(links.document, (_request, response) => {
       response.type('application/yaml').sendFile(resolve(document));
     });

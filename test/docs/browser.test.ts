@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { builtServices } from '../../src/build/services.ts';
 import { loadCatalog } from '../../src/catalog/load.js';
+import { changelogSections } from '../../src/contract-diff/changelog.ts';
 import { buildDocs } from '../../src/docs/build.ts';
 import { type ReferenceDocument, referenceOperations } from '../../src/docs/operations.ts';
 import { createPlatformApp } from '../../src/platform/app.ts';
@@ -56,7 +57,7 @@ async function open(path: string): Promise<Page> {
 }
 
 describe('/docs', () => {
-  it('lists every API with its reference and error catalog', async () => {
+  it('lists every API with its reference, error catalog and changelog', async () => {
     const page = await open('/docs');
     for (const { service } of services) {
       const card = page.locator(`li#${service}`);
@@ -64,6 +65,7 @@ describe('/docs', () => {
         true,
       );
       expect(await card.locator(`a[href="/docs/${service}/errors"]`).count()).toBe(1);
+      expect(await card.locator(`a[href="/docs/${service}/changelog"]`).count()).toBe(1);
     }
     await page.screenshot({ path: `${screenshots}/landing.png` });
     await page.close();
@@ -132,6 +134,20 @@ describe.each(services)('/docs/$service', ({ service, document: file, catalog: c
     expect(links.length).toBeGreaterThan(0);
     expect(links.filter((link) => !routes.has(link ?? ''))).toEqual([]);
     await page.screenshot({ path: `${screenshots}/${service}-errors.png` });
+    await page.close();
+    expect(leftTheMachine).toEqual([]);
+  });
+
+  it("shows the service's CHANGELOG.md sections, each under its version's anchor", async () => {
+    const versions = changelogSections(readFileSync('CHANGELOG.md', 'utf8'))
+      .filter((section) => section.service === service)
+      .map((section) => `v${section.version}`);
+    const page = await open(`/docs/${service}/changelog`);
+    const shown = await page
+      .locator('section.release')
+      .evaluateAll((sections) => sections.map((section) => section.id));
+    expect(shown).toEqual(versions);
+    await page.screenshot({ path: `${screenshots}/${service}-changelog.png` });
     await page.close();
     expect(leftTheMachine).toEqual([]);
   });

@@ -14,7 +14,7 @@ describe('referenceRoute', () => {
 describe('referenceOperations', () => {
   it('lists each operation with its path under the base path, its codes, its failure field and its route', () => {
     const operations = referenceOperations({
-      info: { title: 'Podi API' },
+      info: { title: 'Podi API', version: '1.0.0' },
       servers: [{ url: '/podi' }],
       paths: {
         '/tasks/{taskId}': {

@@ -16,6 +16,7 @@ beforeAll(async () => {
   writeFileSync(join(docs, 'index.html'), '<h1>landing</h1>');
   writeFileSync(join(docs, 'podi', 'index.html'), '<h1>reference</h1>');
   writeFileSync(join(docs, 'podi', 'errors.html'), '<h1>catalog</h1>');
+  writeFileSync(join(docs, 'podi', 'changelog.html'), '<h1>changelog</h1>');
   writeFileSync(join(docs, 'podi.yaml'), 'openapi: 3.1.0\n');
   const built = (service: string) => ({
     service,
@@ -35,6 +36,7 @@ describe('docsRouter', () => {
     ['/docs/', 'landing'],
     ['/docs/podi', 'reference'],
     ['/docs/podi/errors', 'catalog'],
+    ['/docs/podi/changelog', 'changelog'],
   ])('serves %s', async (path, page) => {
     const answer = await fetch(`${origin}${path}`);
     expect(answer.status).toBe(200);
