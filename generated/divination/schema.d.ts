@@ -853,7 +853,7 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description The fields to change; a wrong length, type or an empty nickname answers `PROFILE_PAYLOAD_INVALID`. */
+        /** @description The fields to change. A wrong length or type fails validation (`REQUEST_VALIDATION_ERROR`); what the schema cannot say, such as a nickname of spaces or control characters or a birth date in the future, answers `PROFILE_PAYLOAD_INVALID`. */
         ProfileUpdate: {
             nickname?: string;
             /** Format: date */

@@ -50,7 +50,7 @@ export function createDivination(options: DivinationOptions): Divination {
     provider: options.provider,
     secret: options.secret,
   });
-  const { close, ...agentHandlers } = createAgentHandlers({
+  const { close, stopUserRuns, ...agentHandlers } = createAgentHandlers({
     db,
     clock,
     config,
@@ -62,10 +62,15 @@ export function createDivination(options: DivinationOptions): Divination {
     catalog,
     document: 'generated/divination/openapi.yaml',
     handlers: {
-      ...createAuthHandlers({ db, auth, config, avatarUrl: avatarUrl(storage) }),
+      ...createAuthHandlers({
+        db,
+        auth,
+        config,
+        avatarUrl: avatarUrl(storage, config.storage.urlTtlSeconds),
+      }),
       ...agentHandlers,
       ...createFileHandlers({ db, clock, config, storage, asr: options.asr }),
-      ...createAccountHandlers({ db, clock, config, storage }),
+      ...createAccountHandlers({ db, clock, config, storage, stopRuns: stopUserRuns }),
     },
     security: { bearerAuth: (request) => auth.bearerAuth(request) },
     failures: failureAnswers,

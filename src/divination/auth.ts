@@ -8,10 +8,10 @@ import {
   isAuthProviderUnavailableError,
 } from './auth-provider.ts';
 import type { DivinationConfig } from './config.ts';
-import type { Db, UserRow } from './database.ts';
+import type { Db, Trx, UserRow } from './database.ts';
 import { DivinationError } from './errors.ts';
 import { newOpaqueToken, randomId, tokenHash } from './ids.ts';
-import { createUser } from './users.ts';
+import { createUser, findInviter } from './users.ts';
 
 /** Who sent a request: the user its access token names (the account may be gone since). */
 export interface Caller {
@@ -60,10 +60,10 @@ export function createAuth({ db, clock, config, provider, secret }: AuthOptions)
   const now = () => clock.now().toISOString();
 
   /** An access token and a refresh token of `family` (a new sign-in's when absent). */
-  async function issue(user: UserRow, family = randomId('fam_')) {
+  async function issue(user: UserRow, family = randomId('fam_'), executor: Db | Trx = db) {
     const refreshToken = newOpaqueToken('rt_');
     const expiresAt = new Date(clock.now().getTime() + config.refreshTokenTtlSeconds * 1000);
-    await db
+    await executor
       .insertInto('refresh_tokens')
       .values({
         token_hash: tokenHash(refreshToken),
@@ -187,6 +187,10 @@ export function createAuth({ db, clock, config, provider, secret }: AuthOptions)
      * sign-in opens the account. An account deleted since the code was sent answers 404.
      */
     async signIn(phone: string, code: string, inviteCode?: string) {
+      // An invite code no one has is refused before the one-time code is spent on it.
+      if (inviteCode !== undefined) {
+        await findInviter(db, inviteCode);
+      }
       if (!(await withProvider(() => provider.verifyCode(phone, code)))) {
         throw new DivinationError('AUTH_VERIFICATION_CODE_INVALID');
       }
@@ -217,16 +221,12 @@ export function createAuth({ db, clock, config, provider, secret }: AuthOptions)
       if (!row || row.revoked_at !== null || row.expires_at <= now() || row.deleted_at !== null) {
         throw new DivinationError('AUTH_REFRESH_TOKEN_INVALID');
       }
-      const used = await db
-        .updateTable('refresh_tokens')
-        .set({ used_at: now() })
-        .where('token_hash', '=', row.token_hash)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      if (used.numUpdatedRows === 0n) {
+      // A used one again: someone else has a copy. The whole sign-in ends.
+      if (row.used_at !== null) {
         await revokeFamily(row.family_id);
         throw new DivinationError('AUTH_REFRESH_TOKEN_INVALID');
       }
+      // Asked before the token is used up: a provider down (503) leaves it for the retry.
       if (!(await withProvider(() => provider.isActive(row.phone)))) {
         await revokeFamily(row.family_id);
         throw new DivinationError('AUTH_REFRESH_TOKEN_INVALID');
@@ -236,7 +236,21 @@ export function createAuth({ db, clock, config, provider, secret }: AuthOptions)
         .selectAll()
         .where('id', '=', row.user_id)
         .executeTakeFirstOrThrow();
-      return issue(user, row.family_id);
+      // Used up and replaced in one transaction; of two racing refreshes the loser is a reuse.
+      const renewed = await db.transaction().execute(async (trx) => {
+        const used = await trx
+          .updateTable('refresh_tokens')
+          .set({ used_at: now() })
+          .where('token_hash', '=', row.token_hash)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        return used.numUpdatedRows === 0n ? undefined : issue(user, row.family_id, trx);
+      });
+      if (!renewed) {
+        await revokeFamily(row.family_id);
+        throw new DivinationError('AUTH_REFRESH_TOKEN_INVALID');
+      }
+      return renewed;
     },
 
     /** Ends the sign-in a refresh token belongs to (every token of it). */

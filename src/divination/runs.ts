@@ -82,7 +82,7 @@ export function createRuns(options: RunsOptions) {
   const toolCalls = createToolCalls({ db, clock, feed });
   const workers = new Map<
     string,
-    { threadId: string; stop: AbortController; done: Promise<void> }
+    { threadId: string; userId: string; stop: AbortController; done: Promise<void> }
   >();
   const now = () => clock.now().toISOString();
 
@@ -244,9 +244,10 @@ export function createRuns(options: RunsOptions) {
         .where('run_id', '=', run.runId)
         .executeTakeFirst());
     if (gone) {
-      // Its session was deleted: the events it stored since go with it. (A run another instance
-      // ended as orphaned keeps them.)
+      // Its session (or account) was deleted: what it stored since goes with it. (A run another
+      // instance ended as orphaned keeps its events.)
       await db.deleteFrom('run_events').where('run_id', '=', run.runId).execute();
+      await db.deleteFrom('tool_calls').where('run_id', '=', run.runId).execute();
     }
     feed.notify(run.runId, true);
   }
@@ -398,7 +399,7 @@ export function createRuns(options: RunsOptions) {
         workers.delete(run.runId);
         leases.releaseRun(run.runId);
       });
-      workers.set(run.runId, { threadId: run.threadId, stop, done });
+      workers.set(run.runId, { threadId: run.threadId, userId, stop, done });
       return run.streamLease;
     },
 
@@ -410,6 +411,15 @@ export function createRuns(options: RunsOptions) {
     stopThread(threadId: string) {
       for (const worker of workers.values()) {
         if (worker.threadId === threadId) {
+          worker.stop.abort();
+        }
+      }
+    },
+
+    /** Stops this instance's runs of a deleted account: no more LLM work for no one. */
+    stopUser(userId: string) {
+      for (const worker of workers.values()) {
+        if (worker.userId === userId) {
           worker.stop.abort();
         }
       }

@@ -4,7 +4,7 @@ import { DivinationError } from './errors.ts';
 import { newInviteCode, randomId } from './ids.ts';
 import { movePoints } from './points.ts';
 
-/** A phone as the API shows it: its last four digits. */
+/** A phone as the API shows it: four of its digits masked. */
 export const maskedPhone = (phone: string) => `${phone.slice(0, -8)}****${phone.slice(-4)}`;
 
 /** The `User` the API answers; `avatarUrl` signs the avatar's path. */
@@ -21,8 +21,7 @@ export function userView(user: UserRow, avatarUrl: (path: string) => string | nu
 
 /**
  * Opens an account for a phone in the caller's transaction: its starting points, an invite code
- * of its own, and the inviter's reward (with a notification) when it signed up with theirs. An
- * invite code no one has is refused before anything is written.
+ * of its own, and the inviter's reward (with a notification) when it signed up with theirs.
  */
 export async function createUser(
   trx: Trx,
@@ -31,21 +30,15 @@ export async function createUser(
 ): Promise<UserRow> {
   const { phone, now } = signUp;
   const inviter =
-    signUp.inviteCode === undefined
-      ? undefined
-      : await trx
-          .selectFrom('users')
-          .select('id')
-          .where('invite_code', '=', signUp.inviteCode)
-          .where('deleted_at', 'is', null)
-          .executeTakeFirst();
-  if (signUp.inviteCode !== undefined && !inviter) {
-    throw new DivinationError('REQUEST_VALIDATION_ERROR', {
-      errors: [
-        { loc: ['body', 'invite_code'], msg: 'No user has this invite code', type: 'value_error' },
-      ],
-    });
-  }
+    signUp.inviteCode === undefined ? undefined : await findInviter(trx, signUp.inviteCode);
+  // A phone that had an account before gets no starting points and rewards no inviter again:
+  // deleting and signing up anew must not mint points.
+  const returning = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('phone', '=', phone)
+    .where('deleted_at', 'is not', null)
+    .executeTakeFirst();
   const user: UserRow = {
     id: randomId('u_'),
     phone,
@@ -64,6 +57,9 @@ export async function createUser(
   };
   // 36^6 codes: a collision is a unique violation, as rare as it is harmless (the sign-in fails).
   await trx.insertInto('users').values(user).execute();
+  if (returning) {
+    return user;
+  }
   await movePoints(trx, { userId: user.id, amount: points.signUpGrant, kind: 'grant', now });
   if (inviter) {
     await movePoints(trx, { userId: inviter.id, amount: points.inviteReward, kind: 'invite', now });
@@ -81,6 +77,24 @@ export async function createUser(
       .execute();
   }
   return { ...user, balance: points.signUpGrant };
+}
+
+/** The live account whose invite code this is; an unknown one is refused as invalid input. */
+export async function findInviter(db: Db | Trx, inviteCode: string): Promise<{ id: string }> {
+  const inviter = await db
+    .selectFrom('users')
+    .select('id')
+    .where('invite_code', '=', inviteCode)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!inviter) {
+    throw new DivinationError('REQUEST_VALIDATION_ERROR', {
+      errors: [
+        { loc: ['body', 'invite_code'], msg: 'No user has this invite code', type: 'value_error' },
+      ],
+    });
+  }
+  return inviter;
 }
 
 /**

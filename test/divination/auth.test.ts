@@ -101,21 +101,48 @@ describe('sign-in, tokens and the current user', () => {
     expect(refreshed.body.code).toBe('AUTH_REFRESH_TOKEN_INVALID');
   });
 
-  it('refuses a refresh once the provider disabled the identity, and 503 while it is down', async () => {
+  it('keeps a refresh token through a provider outage, and refuses it once the identity is disabled', async () => {
     service = await startDivination();
     const session = await service.signIn();
+    const refresh = () =>
+      service.request('POST', '/auth/refresh', { body: { refresh_token: session.refreshToken } });
     service.authProvider.setMode('failing');
-    const down = await service.request('POST', '/auth/refresh', {
-      body: { refresh_token: session.refreshToken },
-    });
-    expect(down.body.code).toBe('AUTH_SERVICE_UNAVAILABLE');
+    expect((await refresh()).body.code).toBe('AUTH_SERVICE_UNAVAILABLE');
     service.authProvider.setMode('ok');
-    const again = await service.signIn(session.phone === phone ? undefined : phone);
-    service.authProvider.block(again.phone);
+    // The retry the 503 advises works: the token was not used up.
+    const renewed = await refresh();
+    expect(renewed.status).toBe(200);
+    service.authProvider.block(session.phone);
     const blocked = await service.request('POST', '/auth/refresh', {
-      body: { refresh_token: again.refreshToken },
+      body: { refresh_token: renewed.body.refresh_token },
     });
     expect(blocked.body.code).toBe('AUTH_REFRESH_TOKEN_INVALID');
+  });
+
+  it('refuses an unknown invite code without spending the one-time code', async () => {
+    service = await startDivination();
+    await service.request('POST', '/auth/otp', { body: { phone } });
+    const code = service.authProvider.codes.get(phone);
+    const signIn = (extra = {}) =>
+      service.request('POST', '/auth/sign-in', { body: { phone, code, ...extra } });
+    expect((await signIn({ invite_code: 'ZZZZZZ' })).body.code).toBe('REQUEST_VALIDATION_ERROR');
+    expect((await signIn()).status).toBe(200);
+  });
+
+  it('mints no points for a phone that signs up again after deleting its account', async () => {
+    service = await startDivination();
+    const inviter = await service.signIn();
+    const { body: invite } = await service.request('GET', '/invite-code', {
+      token: inviter.accessToken,
+    });
+    const first = await service.signIn(phone, { invite_code: invite.code });
+    await service.request('DELETE', '/profile', { token: first.accessToken });
+    service.clock.advance(61);
+    const again = await service.signIn(phone, { invite_code: invite.code });
+    const balance = async (token: string) =>
+      (await service.request('GET', '/points', { token })).body.balance;
+    expect(await balance(again.accessToken)).toBe(0);
+    expect(await balance(inviter.accessToken)).toBe(150);
   });
 
   it('expires access tokens', async () => {

@@ -15,6 +15,8 @@ export interface AccountHandlerDeps {
   /** Its invite reward, which `GET /invite-code` tells. */
   config: DivinationConfig;
   storage: Storage;
+  /** Stops the runs this instance works for a deleted account (another instance's end as theirs do). */
+  stopRuns(userId: string): void;
 }
 
 type AccountOperations =
@@ -27,8 +29,8 @@ type AccountOperations =
   | 'getInviteCode';
 
 /** The signed URL of an avatar's path, for the `User` and `Profile` views. */
-export function avatarUrl(storage: Storage): (path: string) => string | null {
-  return (path) => storage.signedUrl('avatars', path).url;
+export function avatarUrl(storage: Storage, ttlSeconds: number): (path: string) => string | null {
+  return (path) => storage.signedUrl('avatars', path, ttlSeconds).url;
 }
 
 /** The `Profile` the API answers. */
@@ -114,10 +116,15 @@ export function createAccountHandlers({
   clock,
   config,
   storage,
+  stopRuns,
 }: AccountHandlerDeps): Pick<Handlers<operations, Caller>, AccountOperations> {
-  const signed = avatarUrl(storage);
+  const signed = avatarUrl(storage, config.storage.urlTtlSeconds);
 
-  /** Every row of a user, then their files, in one transaction: all gone, or nothing. */
+  /**
+   * A user's sessions, runs, files, notifications and tokens, then their files, in one
+   * transaction: all gone, or nothing. The points ledger stays (the accounts' record), and the
+   * user's row, marked deleted, so that tokens naming it find it gone.
+   */
   async function deleteAccount(userId: string) {
     const now = clock.now().toISOString();
     await db.transaction().execute(async (trx) => {
@@ -195,6 +202,7 @@ export function createAccountHandlers({
     async deleteAccount(context) {
       const user = await liveUser(db, caller(context.auth).userId);
       await deleteAccount(user.id);
+      stopRuns(user.id);
       return { status: 204 };
     },
 

@@ -39,6 +39,8 @@ type AgentOperations =
 
 /** The agent's handlers, and `close()`: ends this instance's runs (before the database closes). */
 export type AgentHandlers = Pick<Handlers<operations, Caller>, AgentOperations> & {
+  /** Stops this instance's runs of a deleted account. */
+  stopUserRuns(userId: string): void;
   close(): Promise<void>;
 };
 
@@ -186,6 +188,7 @@ export function createAgentHandlers(deps: AgentHandlerDeps): AgentHandlers {
       return { status: 200, body: toolCallView(call) };
     },
 
+    stopUserRuns: (userId) => runs.stopUser(userId),
     close: () => runs.close(),
   };
 }

@@ -135,7 +135,7 @@ export function createFileHandlers({
 }: FileHandlerDeps): Pick<Handlers<operations, Caller>, FileOperations> {
   const ttl = config.storage.urlTtlSeconds;
   const now = () => clock.now().toISOString();
-  const signedAvatar = avatarUrl(storage);
+  const signedAvatar = avatarUrl(storage, config.storage.urlTtlSeconds);
 
   /**
    * The caller's avatar set to `path`, and the previous one removed. A new upload is taken back
