@@ -232,7 +232,7 @@ export interface components {
              */
             webhookUrl?: string;
             /**
-             * @description Run on your exclusive instance (enterprise plans); without it the shared pool runs it.
+             * @description Run on your exclusive instances (an exclusive membership); without it the shared pool runs it.
              * @enum {string}
              */
             instanceType?: "plus";
@@ -348,12 +348,12 @@ export interface components {
             data: {
                 /** @description Coins left in the wallet (`416` when a task costs more). */
                 remainCoins: string;
-                /** @description Tasks running now (shared API: at most your concurrency, `421`). */
+                /** @description Your tasks not ended yet, queued or running (shared API: at most your concurrency, `421`). */
                 currentTaskCounts: string;
                 remainMoney: string | null;
                 currency: string | null;
                 /**
-                 * @description `NORMAL`: shared machines; `PLUS`: an exclusive instance.
+                 * @description `NORMAL`: a plan with shared machines; `PLUS`: an exclusive plan (instances only).
                  * @enum {string}
                  */
                 apiType: "NORMAL" | "PLUS";

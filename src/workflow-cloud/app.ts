@@ -13,7 +13,7 @@ import { createMonitor, type Monitor } from './monitor.ts';
 import { createOperators, type Operators } from './operators.ts';
 import { createTaskRecords } from './records.ts';
 import { createTasks } from './tasks.ts';
-import { createUploads } from './uploads.ts';
+import { createUploads, uploadTypes } from './uploads.ts';
 import { createWorkflows } from './workflows.ts';
 
 export interface WorkflowCloudOptions extends ServiceContext {
@@ -53,6 +53,8 @@ export function createWorkflowCloud(options: WorkflowCloudOptions): WorkflowClou
           files: { file: {} },
           maxFileBytes: config.maxUploadBytes,
           tooLarge: 'APIKEY_FILE_SIZE_EXCEEDED',
+          // Others (an HTML page, say) are refused: the store would serve them on its origin.
+          types: Object.keys(uploadTypes),
         },
       },
       refuse: (code) => new WorkflowCloudError(code),

@@ -27,6 +27,8 @@ export interface WorkflowCloudConfig {
     retryDelaySeconds: number;
     /** Calls in all: the first and its retries. */
     attempts: number;
+    /** Whether webhooks may reach internal addresses (a sandbox calling itself); never in production. */
+    allowInternal: boolean;
   };
 }
 
@@ -52,6 +54,7 @@ export function workflowCloudConfig(env: NodeJS.ProcessEnv = process.env): Workf
       timeoutMs: read.positive('WORKFLOW_CLOUD_WEBHOOK_TIMEOUT_MS', 10_000),
       retryDelaySeconds: read.positive('WORKFLOW_CLOUD_WEBHOOK_RETRY_SECONDS', 60),
       attempts: 4,
+      allowInternal: env.WORKFLOW_CLOUD_WEBHOOK_ALLOW_INTERNAL === 'true',
     },
   };
 }

@@ -27,8 +27,6 @@ export interface WorkflowCloudDatabase {
     /** SHA-256 of the key, hex: the key itself is shown once, when issued. */
     key_hash: string;
     account_id: string;
-    /** Its first characters, for an operator to tell keys apart. */
-    prefix: string;
     /** An enterprise key's end (811 after it). */
     expires_at: string | null;
     revoked_at: string | null;

@@ -35,7 +35,6 @@ const migrations: Record<string, Migration> = {
         .createTable('api_keys')
         .addColumn('key_hash', 'text', (column) => column.primaryKey())
         .addColumn('account_id', 'text', (column) => column.notNull().references('accounts.id'))
-        .addColumn('prefix', 'text', (column) => column.notNull())
         .addColumn('expires_at', 'text')
         .addColumn('revoked_at', 'text')
         .addColumn('created_at', 'text', (column) => column.notNull())

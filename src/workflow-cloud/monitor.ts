@@ -9,6 +9,7 @@ import type { Db, TaskRow } from './database.ts';
 import { catalog } from './errors.ts';
 import type { TaskRecords } from './records.ts';
 import { outputsOf, type StoredOutput } from './tasks.ts';
+import { checkWebhookUrl } from './webhook-url.ts';
 
 export interface MonitorOptions {
   db: Db;
@@ -65,8 +66,11 @@ export function createMonitor(options: MonitorOptions) {
 
   async function finish(task: TaskRow, history: ComfyHistory) {
     if (history.status === 'success') {
-      const outputs = JSON.stringify(await storeOutputs(task, history.outputs));
-      await records.end(task, 'succeed', { outputs });
+      const stored = await storeOutputs(task, history.outputs);
+      if (!(await records.end(task, 'succeed', { outputs: JSON.stringify(stored) }))) {
+        // It was cancelled meanwhile: its files are no one's.
+        await Promise.all(stored.map(({ key }) => store.delete(key)));
+      }
       return;
     }
     const error = history.messages.find((message) => message.type === 'execution_error');
@@ -101,23 +105,38 @@ export function createMonitor(options: MonitorOptions) {
     const queue = await comfy.queue();
     const nowUnseen = new Set<string>();
     for (const task of live) {
-      const promptId = task.prompt_id as string;
-      if (queue.running.includes(promptId)) {
-        if (task.status === 'QUEUED') {
-          await records.started(task);
-        }
-      } else if (!queue.pending.includes(promptId)) {
-        const history = await comfy.history(promptId);
-        if (history !== undefined) {
-          await finish(task, history);
-        } else if (unseen.has(promptId)) {
-          await records.end(task, 'fail', { failure: 'ComfyUI lost the prompt' });
-        } else {
-          nowUnseen.add(promptId);
-        }
-      }
+      // One task that cannot move (a file ComfyUI no longer serves) holds up no other.
+      await follow(task, queue, nowUnseen).catch((error: unknown) =>
+        logger.warn({ err: error, task_id: task.id }, 'could not follow a task'),
+      );
     }
     unseen = nowUnseen;
+  }
+
+  /** One task as ComfyUI has it: started, ended, or (twice unseen) lost. */
+  async function follow(
+    task: TaskRow,
+    queue: { running: string[]; pending: string[] },
+    nowUnseen: Set<string>,
+  ) {
+    const promptId = task.prompt_id as string;
+    if (queue.running.includes(promptId)) {
+      if (task.status === 'QUEUED') {
+        await records.started(task);
+      }
+      return;
+    }
+    if (queue.pending.includes(promptId)) {
+      return;
+    }
+    const history = await comfy.history(promptId);
+    if (history !== undefined) {
+      await finish(task, history);
+    } else if (unseen.has(promptId)) {
+      await records.end(task, 'fail', { failure: 'ComfyUI lost the prompt' });
+    } else {
+      nowUnseen.add(promptId);
+    }
   }
 
   /** What a task's webhook is posted: the `outputs` answer, or the error that ended it. */
@@ -131,6 +150,7 @@ export function createMonitor(options: MonitorOptions) {
 
   async function post(task: TaskRow): Promise<boolean> {
     try {
+      await checkWebhookUrl(task.webhook_url as string, config.webhook.allowInternal);
       const response = await fetch(task.webhook_url as string, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -155,7 +175,10 @@ export function createMonitor(options: MonitorOptions) {
       .where('webhook_due_at', '<=', clock.now().toISOString())
       .limit(20)
       .execute();
-    await Promise.all(due.map(deliver));
+    const delivered = await Promise.allSettled(due.map(deliver));
+    for (const failed of delivered.filter((result) => result.status === 'rejected')) {
+      logger.warn({ err: failed.reason }, 'could not record a webhook call');
+    }
   }
 
   /**
@@ -199,16 +222,22 @@ export function createMonitor(options: MonitorOptions) {
       .limit(100)
       .execute();
     for (const task of old) {
-      const stored: StoredOutput[] = JSON.parse(task.outputs ?? '[]');
-      for (const { key } of stored) {
-        await store.delete(key);
-      }
-      await db
-        .updateTable('tasks')
-        .set({ purged_at: clock.now().toISOString(), outputs: null })
-        .where('id', '=', task.id)
-        .execute();
+      await purgeTask(task).catch((error: unknown) =>
+        logger.warn({ err: error, task_id: task.id }, 'could not purge a task'),
+      );
     }
+  }
+
+  async function purgeTask(task: TaskRow) {
+    const stored: StoredOutput[] = JSON.parse(task.outputs ?? '[]');
+    for (const { key } of stored) {
+      await store.delete(key);
+    }
+    await db
+      .updateTable('tasks')
+      .set({ purged_at: clock.now().toISOString(), outputs: null })
+      .where('id', '=', task.id)
+      .execute();
   }
 
   /** A step that runs one round at a time: called while a round is going, it waits for it. */

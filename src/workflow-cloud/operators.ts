@@ -65,7 +65,7 @@ export function createOperators(db: Db, clock: Clock) {
       return inserted.numInsertedOrUpdatedRows === 0n ? undefined : id;
     },
 
-    /** A closed account's keys answer 806; its tasks and files stay until their retention ends. */
+    /** A closed account's keys answer 806; its tasks' files stay until their retention ends. */
     async closeAccount(accountId: string) {
       await db
         .updateTable('accounts')
@@ -89,7 +89,6 @@ export function createOperators(db: Db, clock: Clock) {
         .values({
           key_hash: keyHash(key),
           account_id: accountId,
-          prefix: key.slice(0, 6),
           expires_at:
             account.plan === 'enterprise'
               ? (expiresAt ?? yearOn.toISOString())
@@ -144,7 +143,7 @@ export function createOperators(db: Db, clock: Clock) {
         public?: boolean;
         ran?: boolean;
       },
-      { id = numericId(), ifAbsent = false } = {},
+      { id = numericId() } = {},
     ) {
       await db
         .insertInto('workflows')
@@ -158,7 +157,6 @@ export function createOperators(db: Db, clock: Clock) {
           ran_at: workflow.ran ? now() : null,
           created_at: now(),
         })
-        .$if(ifAbsent, (insert) => insert.onConflict((conflict) => conflict.doNothing()))
         .execute();
       return id;
     },
@@ -176,7 +174,7 @@ export function createOperators(db: Db, clock: Clock) {
     /** Puts an AI app on the platform, for every account to run. */
     async addWebapp(
       webapp: { name: string; prompt: ComfyPrompt; cost: number },
-      { id = numericId(), ifAbsent = false } = {},
+      { id = numericId() } = {},
     ) {
       await db
         .insertInto('webapps')
@@ -187,7 +185,6 @@ export function createOperators(db: Db, clock: Clock) {
           cost: webapp.cost,
           created_at: now(),
         })
-        .$if(ifAbsent, (insert) => insert.onConflict((conflict) => conflict.doNothing()))
         .execute();
       return id;
     },

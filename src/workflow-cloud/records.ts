@@ -90,7 +90,7 @@ export function createTaskRecords(db: Db, clock: Clock) {
 
     /**
      * Undoes `reserve` for a task ComfyUI never took (refused or unreachable): the row goes, the
-     * slot and the cost come back. False when it was cancelled meanwhile (which did the same).
+     * slot and the cost come back. False when it ended meanwhile (the monitor failed and refunded it: its request took too long).
      */
     withdraw(task: TaskRow): Promise<boolean> {
       return db.transaction().execute(async (trx) => {

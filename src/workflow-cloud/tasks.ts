@@ -9,6 +9,7 @@ import { WorkflowCloudError } from './errors.ts';
 import { numericId } from './ids.ts';
 import { checkCancel, checkOutputs } from './lifecycle.ts';
 import type { TaskRecords } from './records.ts';
+import { checkWebhookUrl } from './webhook-url.ts';
 import {
   applyNodeInfo,
   type NodeInfo,
@@ -35,7 +36,7 @@ export interface StoredOutput {
 export interface TaskOptions {
   db: Db;
   clock: Clock;
-  config: Pick<WorkflowCloudConfig, 'retentionSeconds'>;
+  config: Pick<WorkflowCloudConfig, 'retentionSeconds' | 'webhook'>;
   comfy: ComfyClient;
   store: ObjectStore;
   workflows: Workflows;
@@ -92,13 +93,19 @@ export function createTasks(options: TaskOptions) {
    * `promptTips`) or cannot be reached, the reservation is undone: no task, no charge.
    */
   async function submit(task: TaskRow, prompt: RunSource['prompt'], uploads: string[]) {
+    let promptId: string | undefined;
     try {
       await pushUploads({ prompt }, uploads);
-      const { promptId } = await comfy.queuePrompt(prompt, task.client_id);
+      promptId = (await comfy.queuePrompt(prompt, task.client_id)).promptId;
       if (!(await records.queued(task, promptId))) {
-        await comfy.cancel(promptId); // cancelled while it was being queued
+        // Ended meanwhile (the monitor took it for a reservation whose request died).
+        throw new Error(`task ${task.id} ended before ComfyUI's id was recorded`);
       }
     } catch (error) {
+      // Undone: a prompt ComfyUI took must not run without its task, slot and charge.
+      if (promptId !== undefined) {
+        await comfy.cancel(promptId).catch(() => undefined);
+      }
       await records.withdraw(task);
       if (isComfyPromptError(error)) {
         const promptTips = JSON.stringify({
@@ -158,6 +165,9 @@ export function createTasks(options: TaskOptions) {
       const owned = await workflows.ownUploads(caller, namedUploads(nodeInfoList));
       const { prompt, uploads } = applyNodeInfo(source.prompt, nodeInfoList, owned);
       const instance = instanceFor(caller.account, request, clock.now().toISOString());
+      if (request.webhookUrl !== undefined) {
+        await checkWebhookUrl(request.webhookUrl, options.config.webhook.allowInternal);
+      }
       const task = await records.reserve(caller.account, {
         id: numericId(),
         account_id: caller.account.id,

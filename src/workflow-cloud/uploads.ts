@@ -7,19 +7,15 @@ import type { Db } from './database.ts';
 import { WorkflowCloudError } from './errors.ts';
 import { uploadPrefix } from './workflows.ts';
 
-const extensions: Record<string, string> = {
+/** The media types an upload may have (the document's), with the extension each is stored under. */
+export const uploadTypes: Record<string, string> = {
   'image/png': 'png',
   'image/jpeg': 'jpg',
   'image/webp': 'webp',
   'video/mp4': 'mp4',
   'audio/mpeg': 'mp3',
+  'application/octet-stream': 'bin',
 };
-
-/** The extension of an upload's name: the file's own when it is plain, else its media type's. */
-function extensionOf(file: ReceivedFile): string {
-  const own = /\.([a-z0-9]{1,5})$/i.exec(file.filename)?.[1]?.toLowerCase();
-  return own ?? extensions[file.contentType] ?? 'bin';
-}
 
 /**
  * Stores a caller's file in the object store, then records it as theirs: a store that fails
@@ -27,7 +23,10 @@ function extensionOf(file: ReceivedFile): string {
  */
 export function createUploads(db: Db, store: ObjectStore, clock: Clock) {
   return async function upload(caller: Caller, file: ReceivedFile, fileType: string) {
-    const fileName = `${uploadPrefix}${randomBytes(8).toString('hex')}.${extensionOf(file)}`;
+    // The extension follows the accepted media type, never the client's file name: the store
+    // serves each file as what it is.
+    const extension = uploadTypes[file.contentType] ?? 'bin';
+    const fileName = `${uploadPrefix}${randomBytes(8).toString('hex')}.${extension}`;
     try {
       await store.put(fileName, file.bytes, file.contentType);
     } catch (error) {

@@ -137,7 +137,6 @@ describe.concurrent('npm run workflow-cloud:account', () => {
       const byHash = Object.fromEntries(keys.map((row) => [row.key_hash, row]));
       expect(byHash[keyHash(firstKey)]).toMatchObject({
         account_id: sharedId,
-        prefix: firstKey.slice(0, 6),
         expires_at: null,
         revoked_at: null,
       });

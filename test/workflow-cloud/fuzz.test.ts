@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
 import { databaseLabel, testDatabases } from '../support/database.ts';
 import { type DocumentOperation, loadDocument } from '../support/documents.ts';
-import { type Prepared, runFuzz } from '../support/fuzz.ts';
-import { type Cloud, startCloud } from './harness.ts';
+import { type FilePart, type Prepared, runFuzz } from '../support/fuzz.ts';
+import { type Cloud, pngBytes, startCloud } from './harness.ts';
 
 // The negative-input fuzz run against the workflow-cloud server: every operation, each request
 // wrong in one way (or valid, on fresh state), every answer documented for its operation. Every
@@ -57,6 +57,10 @@ async function prepare(f: Fixtures, operation: DocumentOperation): Promise<Prepa
     getTaskStatus: { taskId: f.taskId },
     getTaskOutputs: { taskId: f.taskId },
     getWorkflowJson: { workflowId: cloud.workflows.textToImage },
+    // A PNG declared as one: an upload of any other media type is refused (301).
+    uploadFile: {
+      file: { bytes: pngBytes, contentType: 'image/png', filename: 'photo.png' } satisfies FilePart,
+    },
   };
   Object.assign(body, fields[operationId]);
   if (operationId !== 'cancelTask') {

@@ -79,7 +79,8 @@ export async function startCloud(options: CloudOptions = {}) {
     objectStoreUrl: store.url,
     standInFilesDirectory: undefined,
     monitorMs: 20,
-    webhook: { timeoutMs: 1000, retryDelaySeconds: 0.05, attempts: 4 },
+    // The tests' webhook receivers listen on 127.0.0.1.
+    webhook: { timeoutMs: 1000, retryDelaySeconds: 0.05, attempts: 4, allowInternal: true },
     ...options.config,
   });
   const { origin, clock, lifecycle, service } = started;
