@@ -12,13 +12,21 @@ import { type Base, commitExists, defaultBase } from '../src/contract-diff/git.t
 import { report } from '../src/contract-diff/report.ts';
 import { diffWorkingTree } from '../src/contract-diff/working-tree.ts';
 
-const { values, positionals } = parseArgs({
-  options: { changelog: { type: 'boolean', default: false } },
-  allowPositionals: true,
-});
+const usage = 'usage: npm run contract:diff [-- <base>] [--changelog]';
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      options: { changelog: { type: 'boolean', default: false } },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    process.exit(2);
+  }
+})();
 const [given, ...extra] = positionals;
 if (extra.length > 0) {
-  console.error('usage: npm run contract:diff [-- <base>] [--changelog]');
+  console.error(usage);
   process.exit(2);
 }
 const root = process.cwd();

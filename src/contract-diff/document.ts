@@ -40,11 +40,20 @@ export function resolve(document: Node, value: unknown): Resolved {
 function pointerTarget(document: Node, ref: string): Node {
   const segments = ref.replace(/^#\/?/, '').split('/').filter(Boolean);
   return segments
-    .map((segment) => decodeURIComponent(segment).replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((segment) => decodedSegment(segment).replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce<Node>((node, segment) => asNode(node[segment]), document);
 }
 
 /** The last segment of a ref: the name a schema goes by (`Task`). */
 export function refName(ref: string): string {
   return ref.slice(ref.lastIndexOf('/') + 1);
+}
+
+/** A pointer segment, percent-decoded unless it is no valid encoding (`100%`): then as written. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

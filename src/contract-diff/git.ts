@@ -33,7 +33,19 @@ export function defaultBase(root: string): Base {
   if (succeeds(root, ['rev-parse', '--git-dir']) === undefined) {
     return { skipped: `${root} is not in a git repository (or git is missing)` };
   }
-  const tags = succeeds(root, ['tag', '--list', 'v*', '--sort=-v:refname']) ?? '';
+  // Releases this branch descends from only (another branch's later tag would make what this one
+  // never had look removed), a pre-release below its release (v1.0.0-rc.1 < v1.0.0).
+  const tags =
+    succeeds(root, [
+      '-c',
+      'versionsort.suffix=-',
+      'tag',
+      '--list',
+      'v*',
+      '--merged',
+      'HEAD',
+      '--sort=-v:refname',
+    ]) ?? '';
   const tag = tags.split('\n').find((name) => /^v\d/.test(name) && commitExists(root, name));
   if (tag) {
     return { ref: tag, reason: 'the latest v* tag' };
@@ -60,5 +72,6 @@ export function filesAt(root: string, ref: string, paths: string[]): string[] {
 
 /** A file's text at `ref`. */
 export function readAt(root: string, ref: string, path: string): string {
-  return git(root, ['show', `${ref}:${path}`]);
+  // `./`: relative to the working directory, as ls-tree lists it (the package may be a subfolder).
+  return git(root, ['show', `${ref}:./${path}`]);
 }

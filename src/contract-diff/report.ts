@@ -9,7 +9,7 @@ export function report(diffs: ServiceDiff[]): string {
     .map((diff) => {
       const versions =
         diff.before === diff.after
-          ? `${diff.after}`
+          ? `${diff.after ?? '(no document)'}`
           : `${diff.before ?? '(none)'} → ${diff.after ?? '(none)'}`;
       const described = diff.changes.map(describe);
       if (described.length === 0) {

@@ -17,6 +17,20 @@ describe('the default base', () => {
     expect(defaultBase(repo.root)).toEqual({ ref: 'v1.10.0', reason: 'the latest v* tag' });
   });
 
+  it('is a release this branch descends from, a pre-release below its release', () => {
+    const repo = repository();
+    repo.commit('first');
+    repo.git('tag', 'v1.0.0-rc.1');
+    repo.git('tag', 'v1.0.0');
+    repo.git('checkout', '--quiet', '-b', 'feature');
+    repo.commit('on the branch');
+    repo.git('checkout', '--quiet', 'main');
+    repo.commit('on main');
+    repo.git('tag', 'v2.0.0');
+    repo.git('checkout', '--quiet', 'feature');
+    expect(defaultBase(repo.root)).toEqual({ ref: 'v1.0.0', reason: 'the latest v* tag' });
+  });
+
   it('is the merge base with main without a tag: HEAD itself on main', () => {
     const repo = repository();
     repo.commit('first');
