@@ -42,7 +42,7 @@ export function createWorkflowCloud(options: WorkflowCloudOptions): WorkflowClou
     handlers: createHandlers({
       authenticate: createAuthentication(db, clock),
       workflows,
-      tasks: createTasks({ db, clock, config, comfy, store, workflows, records }),
+      tasks: createTasks({ db, clock, config, comfy, store, workflows, records, logger }),
       upload: createUploads(db, store, clock),
     }),
     security: {},

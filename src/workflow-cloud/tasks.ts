@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type ComfyClient, isComfyPromptError } from '../comfyui/client.ts';
 import type { ObjectStore } from '../object-store/client.ts';
 import type { Clock } from '../platform/clock.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { Caller } from './accounts.ts';
 import type { WorkflowCloudConfig } from './config.ts';
 import type { AccountRow, Db, Instance, TaskRow } from './database.ts';
@@ -41,6 +42,7 @@ export interface TaskOptions {
   store: ObjectStore;
   workflows: Workflows;
   records: TaskRecords;
+  logger: Logger;
 }
 
 /**
@@ -64,7 +66,7 @@ function instanceFor(account: AccountRow, request: TaskRequest, now: string): In
 
 /** What callers do with tasks: create one, follow it, fetch its files, cancel it. */
 export function createTasks(options: TaskOptions) {
-  const { db, clock, comfy, store, workflows, records } = options;
+  const { db, clock, comfy, store, workflows, records, logger } = options;
 
   /** Copies the uploads a prompt names into ComfyUI's inputs, renaming them as ComfyUI did. */
   async function pushUploads(task: { prompt: RunSource['prompt'] }, uploads: string[]) {
@@ -210,20 +212,26 @@ export function createTasks(options: TaskOptions) {
     },
 
     /**
-     * Stops a task on ComfyUI, then records it CANCELLED: one that had not started gets its cost
-     * back. A task that ended first answers 805.
+     * Records a task CANCELLED, then stops it on ComfyUI: one that had not started gets its cost
+     * back. Recorded first, so that the monitor, seeing ComfyUI's interrupt, finds it ended
+     * already rather than failed. A task that ended first answers 805.
      */
     async cancel(caller: Caller, taskId: string): Promise<void> {
       const task = await ownTask(caller, taskId);
       checkCancel(task);
-      if (task.prompt_id !== null) {
-        await comfy.cancel(task.prompt_id);
-      }
       const cancelled =
         (await records.end(task, 'cancel', {}, { refund: true, from: ['QUEUED'] })) ||
         (await records.end(task, 'cancel', {}, { from: ['RUNNING'] }));
       if (!cancelled) {
         throw new WorkflowCloudError('APIKEY_TASK_STATUS_ERROR');
+      }
+      if (task.prompt_id !== null) {
+        // ComfyUI unreachable: the prompt runs on, but its task is over (its files are dropped).
+        await comfy
+          .cancel(task.prompt_id)
+          .catch((error: unknown) =>
+            logger.warn({ err: error, task_id: task.id }, 'could not stop a cancelled prompt'),
+          );
       }
     },
   };
