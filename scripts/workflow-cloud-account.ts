@@ -190,16 +190,9 @@ const option = (args: Arguments, name: string) => {
   return typeof value === 'string' ? value : undefined;
 };
 
-/** An account that exists and is not closed. */
-async function openAccount(db: Db, accountId: string) {
-  const account = await db
-    .selectFrom('accounts')
-    .selectAll()
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  if (!account) {
-    throw new Error(`no account ${accountId}`);
-  }
+/** An account that exists (or `accountOf` throws) and is not closed. */
+async function openAccount(operators: Operators, accountId: string) {
+  const account = await operators.accountOf(accountId);
   if (account.closed_at !== null) {
     throw new Error(`account ${accountId} was closed at ${account.closed_at}`);
   }
@@ -270,8 +263,8 @@ const commands: Record<string, Command> = {
       const [accountId] = args.words as [string];
       const expires = option(args, 'expires');
       const expiresAt = expires === undefined ? undefined : isoDate('--expires', expires);
-      return async (operators, db) => {
-        await openAccount(db, accountId);
+      return async (operators) => {
+        await openAccount(operators, accountId);
         return `key ${await operators.issueKey(accountId, { expiresAt })}`;
       };
     },
@@ -294,8 +287,8 @@ const commands: Record<string, Command> = {
     words: ['account-id'],
     prepare(args) {
       const [accountId] = args.words as [string];
-      return async (operators, db) => {
-        await openAccount(db, accountId);
+      return async (operators) => {
+        await openAccount(operators, accountId);
         await operators.closeAccount(accountId);
         return `closed ${accountId}`;
       };
@@ -307,10 +300,10 @@ const commands: Record<string, Command> = {
     prepare(args) {
       const [accountId, rawAmount] = args.words as [string, string];
       const amount = whole('amount', rawAmount, 1);
-      return async (operators, db) => {
-        await openAccount(db, accountId);
+      return async (operators) => {
+        await openAccount(operators, accountId);
         await operators.topUp(accountId, amount);
-        const account = await openAccount(db, accountId);
+        const account = await openAccount(operators, accountId);
         return account.plan === 'enterprise'
           ? `${accountId}: ${account.money_cents} cents of ${account.currency}`
           : `${accountId}: ${account.coins} coins`;
@@ -324,8 +317,8 @@ const commands: Record<string, Command> = {
       const [accountId, rawInstances, rawUntil] = args.words as [string, string, string];
       const instances = whole('instances', rawInstances, 1);
       const until = isoDate('until', rawUntil);
-      return async (operators, db) => {
-        await openAccount(db, accountId);
+      return async (operators) => {
+        await openAccount(operators, accountId);
         await operators.setExclusive(accountId, instances, until);
         return `${accountId}: ${instances} exclusive instances until ${until}`;
       };
@@ -347,8 +340,8 @@ const commands: Record<string, Command> = {
         public: args.options.has('public'),
         ran: args.options.has('ran'),
       };
-      return async (operators, db) => {
-        await openAccount(db, accountId);
+      return async (operators) => {
+        await openAccount(operators, accountId);
         return `workflow ${await operators.addWorkflow(accountId, workflow)}`;
       };
     },

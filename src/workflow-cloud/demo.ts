@@ -1,36 +1,5 @@
-import type { ComfyPrompt } from '../comfyui/client.ts';
+import { imageCopy, textToImage } from '../comfyui/workflows.ts';
 import type { Operators } from './operators.ts';
-
-/** ComfyUI's default text-to-image workflow: node 6 is the prompt text, node 3 the sampler. */
-const textToImage: ComfyPrompt = {
-  '3': {
-    class_type: 'KSampler',
-    inputs: {
-      model: ['4', 0],
-      seed: 424242,
-      steps: 20,
-      cfg: 7,
-      sampler_name: 'euler',
-      scheduler: 'normal',
-      positive: ['6', 0],
-      negative: ['7', 0],
-      latent_image: ['5', 0],
-      denoise: 1,
-    },
-  },
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'v1-5-pruned.safetensors' } },
-  '5': { class_type: 'EmptyLatentImage', inputs: { width: 512, height: 512, batch_size: 1 } },
-  '6': { class_type: 'CLIPTextEncode', inputs: { text: 'a lighthouse at dawn', clip: ['4', 1] } },
-  '7': { class_type: 'CLIPTextEncode', inputs: { text: 'blurry', clip: ['4', 1] } },
-  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'ComfyUI', images: ['8', 0] } },
-};
-
-/** An image in, the same image out: node 12 takes your upload. */
-const imageCopy: ComfyPrompt = {
-  '12': { class_type: 'LoadImage', inputs: { image: 'example.png' } },
-  '13': { class_type: 'SaveImage', inputs: { filename_prefix: 'api', images: ['12', 0] } },
-};
 
 /**
  * What `npm start` puts on an empty database with the local ComfyUI stand-in: one shared-API
@@ -57,7 +26,12 @@ export async function seedDemo(operators: Operators): Promise<boolean> {
   const ran = true;
   await operators.addWorkflow(
     demo.accountId,
-    { name: 'Text to image', prompt: textToImage, cost: 10, ran },
+    {
+      name: 'Text to image',
+      prompt: textToImage({ text: 'a lighthouse at dawn', seed: 424242, width: 512, height: 512 }),
+      cost: 10,
+      ran,
+    },
     { id: demo.textToImageId },
   );
   await operators.addWorkflow(

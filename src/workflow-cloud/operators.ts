@@ -30,6 +30,7 @@ const enterpriseKeyDays = 365;
 export function createOperators(db: Db, clock: Clock) {
   const now = () => clock.now().toISOString();
 
+  /** The account, closed or not; an unknown id throws. */
   async function accountOf(accountId: string) {
     const account = await db
       .selectFrom('accounts')
@@ -43,6 +44,8 @@ export function createOperators(db: Db, clock: Clock) {
   }
 
   return {
+    accountOf,
+
     /** Opens an account; returns its id. With `ifAbsent`, one of that name is kept and undefined returned. */
     async addAccount(account: NewAccount, { id = numericId(), ifAbsent = false } = {}) {
       const inserted = await db

@@ -7,15 +7,10 @@ import type { DivinationConfig } from '../../src/divination/config.ts';
 import { divination } from '../../src/divination/index.ts';
 import { startLlmStandIn } from '../../src/divination/llm-standin.ts';
 import { databaseFor, type TestDatabase } from '../support/database.ts';
+import { type Reply, readReply } from '../support/reply.ts';
 import { startService } from '../support/service.ts';
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  contentType: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape
-  body: any;
-}
+export type { Reply };
 
 export interface RequestOptions {
   /** An access token, sent as `Authorization: Bearer`. */
@@ -84,7 +79,7 @@ export async function startDivination(options: DivinationOptions = {}) {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     const response = await fetch(`${origin}/divination${path}`, { method, headers, body });
-    return read(response);
+    return readReply(response);
   }
 
   /** Signs a phone in (a new one unless given), as a user would: a code texted, then entered. */
@@ -123,17 +118,6 @@ export async function startDivination(options: DivinationOptions = {}) {
       await Promise.all([authProvider.close(), llm.close(), asr.close()]);
       await database.drop();
     },
-  };
-}
-
-async function read(response: Response): Promise<Reply> {
-  const contentType = response.headers.get('content-type') ?? '';
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    contentType,
-    body: contentType.includes('json') && text ? JSON.parse(text) : text,
   };
 }
 
@@ -182,7 +166,7 @@ export async function openEvents(
     signal: abort.signal,
   });
   if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    const { body } = await read(response);
+    const { body } = await readReply(response);
     return {
       status: response.status,
       body,

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../generated/workflow-cloud/errors.ts';
 import { databaseLabel, type TestDatabase, testDatabases } from '../support/database.ts';
 import { loadDocument, type Pair } from '../support/documents.ts';
+import { readReply } from '../support/reply.ts';
 import {
   type Cloud,
   type CloudOptions,
@@ -119,13 +120,7 @@ async function send(cloud: Cloud, call: Call): Promise<Reply> {
     method: 'POST',
     body: form,
   });
-  const contentType = response.headers.get('content-type') ?? '';
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType,
-    body: contentType.includes('json') ? JSON.parse(text) : text,
-  };
+  return readReply(response);
 }
 
 /** The call sent with `apiKey` (`apikey` for the account status, a form field for uploads). */

@@ -1,19 +1,16 @@
 import type { ComfyPrompt } from '../../src/comfyui/client.ts';
 import { pngSignature } from '../../src/comfyui/png.ts';
 import { startComfyStandIn } from '../../src/comfyui/standin.ts';
+import { textToImage as exampleTextToImage, imageCopy } from '../../src/comfyui/workflows.ts';
 import { startObjectStoreStandIn } from '../../src/object-store/standin.ts';
 import type { WorkflowCloudConfig } from '../../src/workflow-cloud/config.ts';
 import { workflowCloud } from '../../src/workflow-cloud/index.ts';
 import type { NewAccount } from '../../src/workflow-cloud/operators.ts';
 import { databaseFor, type TestDatabase } from '../support/database.ts';
+import { type Reply, readReply } from '../support/reply.ts';
 import { startService } from '../support/service.ts';
 
-export interface Reply {
-  status: number;
-  contentType: string;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape
-  body: any;
-}
+export type { Reply };
 
 export interface CloudOptions {
   /** SQLite in memory (the default) or a fresh PostgreSQL database. */
@@ -27,36 +24,9 @@ export interface CloudOptions {
   concurrency?: number;
 }
 
-/** ComfyUI's text-to-image workflow: node 6 is the text, node 3 the sampler. */
-export const textToImage: ComfyPrompt = {
-  '3': {
-    class_type: 'KSampler',
-    inputs: {
-      model: ['4', 0],
-      seed: 1,
-      steps: 20,
-      cfg: 7,
-      sampler_name: 'euler',
-      scheduler: 'normal',
-      positive: ['6', 0],
-      negative: ['7', 0],
-      latent_image: ['5', 0],
-      denoise: 1,
-    },
-  },
-  '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'v1-5.safetensors' } },
-  '5': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 48, batch_size: 1 } },
-  '6': { class_type: 'CLIPTextEncode', inputs: { text: 'a cat', clip: ['4', 1] } },
-  '7': { class_type: 'CLIPTextEncode', inputs: { text: 'blurry', clip: ['4', 1] } },
-  '8': { class_type: 'VAEDecode', inputs: { samples: ['3', 0], vae: ['4', 2] } },
-  '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'ComfyUI', images: ['8', 0] } },
-};
-
-/** An image in (node 12), the same image out. */
-export const imageCopy: ComfyPrompt = {
-  '12': { class_type: 'LoadImage', inputs: { image: 'example.png' } },
-  '13': { class_type: 'SaveImage', inputs: { filename_prefix: 'api', images: ['12', 0] } },
-};
+/** The example workflows, as the tests save them. */
+export const textToImage = exampleTextToImage();
+export { imageCopy };
 
 /** A small PNG's first bytes: enough for a file the store and ComfyUI keep as given. */
 export const pngBytes = Uint8Array.from([...pngSignature, 0, 0, 0, 13, 1, 2, 3]);
@@ -134,7 +104,7 @@ export async function startCloud(options: CloudOptions = {}) {
       headers: { 'content-type': contentType },
       body: raw ?? JSON.stringify(body),
     });
-    return read(response);
+    return readReply(response);
   }
 
   /** Uploads a file as a multipart form. */
@@ -147,7 +117,7 @@ export async function startCloud(options: CloudOptions = {}) {
       method: 'POST',
       body: form,
     });
-    return read(response);
+    return readReply(response);
   }
 
   /** Creates a task and fails the test if it is refused; returns its id. */
@@ -194,15 +164,5 @@ export async function startCloud(options: CloudOptions = {}) {
       await store.close();
       await database.drop();
     },
-  };
-}
-
-async function read(response: Response): Promise<Reply> {
-  const contentType = response.headers.get('content-type') ?? '';
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType,
-    body: contentType.includes('json') ? JSON.parse(text) : text,
   };
 }
