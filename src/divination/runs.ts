@@ -1,3 +1,4 @@
+import { entryOfCode } from '../catalog/envelopes.js';
 import type { Clock } from '../platform/clock.ts';
 import { isUniqueViolation } from '../platform/database-errors.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -65,7 +66,7 @@ const maxMessageLength = 4000;
 
 /** The catalog's message of a code, as a `RUN_ERROR` carries it. */
 const messageOf = (code: RunErrorCode) =>
-  catalog.errors.find((entry) => entry.name === code)?.message[catalog.wire.language] ?? code;
+  entryOfCode(catalog, code)?.message[catalog.wire.language] ?? code;
 
 /**
  * Agent runs. A run starts in one transaction that checks the session's turn, takes a stream

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ErrorDetails } from '../../generated/divination/errors.ts';
-import { errorBody } from '../catalog/envelopes.js';
+import { entryOfCode, errorBody } from '../catalog/envelopes.js';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, DivinationDatabase, Trx } from './database.ts';
 import { catalog, DivinationError, type ErrorName } from './errors.ts';
@@ -98,7 +98,7 @@ export function toolCallView(call: ToolCallRow) {
 
 /** The body of a code the catalog answers as a status, not a problem (`surface: body`). */
 function bodyCode<Name extends ErrorName>(name: Name, details: ErrorDetails[Name]) {
-  const entry = catalog.errors.find((candidate) => candidate.name === name);
+  const entry = entryOfCode(catalog, name);
   if (!entry) {
     throw new Error(`${name} is not in the catalog`);
   }
